@@ -1,0 +1,485 @@
+"""Places, people, roles and the audit log: what every other part of Fangkong stands on.
+
+Every operational row carries ``community``: it is the key a city deployment shards and
+partitions by, and the first thing scope filters on.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.lib.masking import mask_id, mask_phone
+from fangkong.lib.naturalsort import natural_key
+from fangkong.lib.pinyin import initials
+
+from .scope import ScopedQuerySet
+
+
+class ControlStatus(models.TextChoices):
+    SEALED = "sealed", _("Sealed")
+    CONTROLLED = "controlled", _("Controlled")
+    GUARDED = "guarded", _("Guarded")
+    NORMAL = "normal", _("Normal")
+
+
+class Community(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    area_km2 = models.DecimalField(_("area (km²)"), max_digits=6, decimal_places=2, null=True, blank=True)
+    control_status = models.CharField(
+        _("control status"), max_length=12, choices=ControlStatus.choices, default=ControlStatus.NORMAL
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "id", "grid": "grids__id", "building": "buildings__id"}
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("community_detail", args=[self.pk])
+
+
+class Zone(models.Model):
+    community = models.ForeignKey(Community, models.CASCADE, related_name="zones", verbose_name=_("community"))
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "grids__id", "building": "grids__buildings__id"}
+
+    class Meta:
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        ordering = ["community", "name"]
+        constraints = [models.UniqueConstraint("community", "name", name="zone_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Grid(models.Model):
+    community = models.ForeignKey(Community, models.CASCADE, related_name="grids", verbose_name=_("community"))
+    zone = models.ForeignKey(Zone, models.SET_NULL, null=True, blank=True, related_name="grids",
+                             verbose_name=_("zone"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=100)
+    control_status = models.CharField(
+        _("control status"), max_length=12, choices=ControlStatus.choices, default=ControlStatus.NORMAL
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "id", "building": "buildings__id"}
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        ordering = ["community", "number"]
+        constraints = [models.UniqueConstraint("community", "number", name="grid_unique_number")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("grid_detail", args=[self.pk])
+
+
+class Unit(models.Model):
+    """责任单元: a block of buildings under one responsible cadre."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="units", verbose_name=_("community"))
+    grid = models.ForeignKey(Grid, models.CASCADE, related_name="units", verbose_name=_("grid"))
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "buildings__id"}
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["grid", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Building(models.Model):
+    community = models.ForeignKey(Community, models.CASCADE, related_name="buildings",
+                                  verbose_name=_("community"))
+    grid = models.ForeignKey(Grid, models.PROTECT, related_name="buildings", verbose_name=_("grid"))
+    unit = models.ForeignKey(Unit, models.SET_NULL, null=True, blank=True, related_name="buildings",
+                             verbose_name=_("unit"))
+    door_number = models.CharField(_("door number"), max_length=40)
+    # Door numbers are free text that must sort as numbers (3, 17, 564, 800): see lib.naturalsort.
+    door_sort = models.CharField(max_length=100, editable=False, db_index=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    landlord_name = models.CharField(_("landlord"), max_length=50, blank=True)
+    landlord_phone = models.CharField(_("landlord's phone"), max_length=20, blank=True)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    is_rental = models.BooleanField(_("shared rental building"), default=False)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    outline = models.JSONField(_("outline"), null=True, blank=True,
+                               help_text=_("GeoJSON polygon of the building, for the map"))
+    control_status = models.CharField(
+        _("control status"), max_length=12, choices=ControlStatus.choices, default=ControlStatus.NORMAL
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "id"}
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["community", "door_sort"]
+        constraints = [models.UniqueConstraint("community", "door_number", name="building_unique_door")]
+
+    def __str__(self):
+        return f"{self.door_number} {self.name}".strip()
+
+    def save(self, *args, **kwargs):
+        self.door_sort = natural_key(self.door_number)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("building_detail", args=[self.pk])
+
+    @property
+    def landlord_phone_masked(self):
+        return mask_phone(self.landlord_phone)
+
+
+class HouseholdStatus(models.TextChoices):
+    OCCUPIED = "occupied", _("Occupied")
+    AWAY = "away", _("Away")
+    VACANT = "vacant", _("Vacant")
+
+
+class Household(models.Model):
+    community = models.ForeignKey(Community, models.CASCADE, related_name="households",
+                                  verbose_name=_("community"))
+    building = models.ForeignKey(Building, models.PROTECT, related_name="households", verbose_name=_("building"))
+    room = models.CharField(_("room"), max_length=40)
+    room_sort = models.CharField(max_length=100, editable=False, db_index=True)
+    floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=HouseholdStatus.choices,
+                              default=HouseholdStatus.OCCUPIED)
+    # Blank means "as the building": a household is sealed when its building is, unless set.
+    control_status = models.CharField(_("control status"), max_length=12, choices=ControlStatus.choices,
+                                      blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id"}
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["building__door_sort", "room_sort"]
+        constraints = [models.UniqueConstraint("building", "room", name="household_unique_room")]
+
+    def __str__(self):
+        return f"{self.building.door_number}-{self.room}"
+
+    def save(self, *args, **kwargs):
+        self.room_sort = natural_key(self.room)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("household_detail", args=[self.pk])
+
+    @property
+    def effective_control_status(self):
+        return self.control_status or self.building.control_status
+
+    def get_effective_control_status_display(self):
+        return ControlStatus(self.effective_control_status).label
+
+
+class CareTag(models.TextChoices):
+    """需特别关注人员: the people who need a plan of their own (一人一策)."""
+
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    BEDRIDDEN = "bedridden", _("Bedridden")
+    PREGNANT = "pregnant", _("Pregnant")
+    INFANT = "infant", _("Infant")
+    DIALYSIS = "dialysis", _("Dialysis")
+    CHRONIC = "chronic", _("Chronic illness")
+    DISABILITY = "disability", _("Disability")
+    EXAM_STUDENT = "exam_student", _("Exam student")
+    HARDSHIP = "hardship", _("Financial hardship")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident ID card")
+    RESIDENCE_PERMIT = "residence_permit", _("HK/Macao/Taiwan residence permit")
+    FOREIGN_PERMANENT = "foreign_permanent", _("Foreigner's permanent residence ID")
+    HMT_PASS = "hmt_pass", _("HK/Macao/Taiwan travel permit")
+    PASSPORT = "passport", _("Passport")
+    OTHER = "other", _("Other document")
+    NONE = "none", _("No document")
+
+
+# The document types that follow GB 11643 (18 characters with a check character).
+GB11643_TYPES = {IdType.RESIDENT_ID, IdType.RESIDENCE_PERMIT, IdType.FOREIGN_PERMANENT}
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Residency(models.TextChoices):
+    RESIDENT = "resident", _("Registered resident")
+    MIGRANT = "migrant", _("Migrant")
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def search(self, query: str):
+        """Name, pinyin initials (张三 -> zs), last 4 of ID or phone, or door number."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        condition = Q(name__icontains=query)
+        if query.isascii() and query.isalpha():
+            condition |= Q(name_initials__startswith=query.lower())
+        if len(query) == 4 and (query[:3].isdigit() and (query[3].isdigit() or query[3] in "xX")):
+            condition |= Q(id_last4=query.upper()) | Q(phone_last4=query)
+        if any(ch.isdigit() for ch in query):
+            door, _sep, room = query.partition("-")
+            if room:
+                condition |= Q(household__building__door_number=door, household__room=room)
+            else:
+                condition |= Q(household__building__door_number=query)
+        return self.filter(condition)
+
+
+class Person(models.Model):
+    """一人一档: one record per person with everything known about them."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="persons", verbose_name=_("community"))
+    household = models.ForeignKey(Household, models.SET_NULL, null=True, blank=True, related_name="members",
+                                  verbose_name=_("household"))
+    name = models.CharField(_("name"), max_length=50)
+    name_initials = models.CharField(max_length=40, editable=False, db_index=True)
+    id_type = models.CharField(_("document type"), max_length=20, choices=IdType.choices,
+                               default=IdType.RESIDENT_ID)
+    id_number = models.CharField(_("ID number"), max_length=40, blank=True)
+    id_last4 = models.CharField(max_length=4, editable=False, db_index=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_last4 = models.CharField(max_length=4, editable=False, db_index=True, blank=True)
+    residency = models.CharField(_("resident or migrant"), max_length=10, choices=Residency.choices,
+                                 default=Residency.RESIDENT)
+    relation = models.CharField(_("relation to householder"), max_length=20, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=50, blank=True)
+    workplace = models.CharField(_("workplace"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Raised by every change; an edit made on an older version is refused (see services).
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = PersonQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "household__building__grid_id",
+                   "building": "household__building_id"}
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["name", "id"]
+        permissions = [("reveal_personal_data", _("Can see ID numbers and phones whole"))]
+        constraints = [
+            models.UniqueConstraint("community", "id_number", condition=~Q(id_number=""),
+                                    name="person_unique_id_in_community"),
+        ]
+        indexes = [models.Index(fields=["community", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_initials = initials(self.name)
+        self.id_last4 = self.id_number[-4:].upper() if self.id_number else ""
+        self.phone_last4 = self.phone[-4:] if self.phone else ""
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("person_detail", args=[self.pk])
+
+    @property
+    def id_masked(self):
+        return mask_id(self.id_number)
+
+    @property
+    def phone_masked(self):
+        return mask_phone(self.phone)
+
+    @property
+    def tag_codes(self) -> list[str]:
+        return [tag.tag for tag in self.tags.all()]
+
+    def get_tags_display(self) -> list[str]:
+        return [CareTag(code).label for code in self.tag_codes]
+
+    @property
+    def age(self):
+        if not self.birth_date:
+            return None
+        today = timezone.localdate()
+        b = self.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+    @property
+    def landlord(self):
+        """A tenant's landlord is the landlord of the building they rent in."""
+        if self.residency == Residency.MIGRANT and self.household_id and self.household.building.landlord_name:
+            return self.household.building
+        return None
+
+
+class PersonTag(models.Model):
+    person = models.ForeignKey(Person, models.CASCADE, related_name="tags")
+    tag = models.CharField(_("special care"), max_length=20, choices=CareTag.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("person", "tag", name="person_tag_unique")]
+        ordering = ["tag"]
+
+    def __str__(self):
+        return self.get_tag_display()
+
+
+class Residence(models.Model):
+    """Where a person lived and when: a move closes one row and opens the next."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, models.CASCADE, related_name="residences")
+    household = models.ForeignKey(Household, models.CASCADE, related_name="residences")
+    moved_in = models.DateTimeField(_("moved in"), default=timezone.now)
+    moved_out = models.DateTimeField(_("moved out"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-moved_in"]
+        constraints = [
+            models.UniqueConstraint("person", condition=Q(moved_out__isnull=True), name="one_current_residence"),
+        ]
+
+
+class TimelineEntry(models.Model):
+    """What happened to a person, newest first; later capabilities (tests, quarantine,
+    deliveries) write here through ``services.add_timeline``."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=30)
+    text = models.CharField(max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class Role(models.TextChoices):
+    COMMAND_POST = "command_post", _("Command post")
+    GRID_LEADER = "grid_leader", _("Grid leader")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    BUILDING_LEADER = "building_leader", _("Building leader")
+    SAMPLER = "sampler", _("Sampler")
+    GUARD = "guard", _("Guard")
+    DELIVERY_VOLUNTEER = "delivery_volunteer", _("Delivery volunteer")
+    DISTRICT_VIEWER = "district_viewer", _("District viewer")
+
+
+# Roles that may add and change places and people within their scope.
+WRITING_ROLES = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER}
+
+
+class RoleAssignment(models.Model):
+    """A user's role in one community; grids or buildings narrow it (none: the whole community)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="roles",
+                             verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    community = models.ForeignKey(Community, models.CASCADE, related_name="role_assignments",
+                                  verbose_name=_("community"))
+    grids = models.ManyToManyField(Grid, blank=True, related_name="role_assignments", verbose_name=_("grids"))
+    buildings = models.ManyToManyField(Building, blank=True, related_name="role_assignments",
+                                       verbose_name=_("buildings"))
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [models.UniqueConstraint("user", "role", "community", name="role_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.community}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    MOVE = "move", _("Moved")
+    DELETE = "delete", _("Deleted")
+    REVEAL = "reveal", _("Revealed")
+    EXPORT = "export", _("Exported")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+
+
+class AuditEntryQuerySet(ScopedQuerySet):
+    def update(self, **kwargs):
+        raise TypeError("the audit log is append-only")
+
+    def delete(self):
+        raise TypeError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """Append-only: who created, changed, revealed or exported what, when and why.
+
+    Sensitive values in ``changes`` are stored masked: the audit log must not become the place
+    where ID numbers can be read whole."""
+
+    community = models.ForeignKey(Community, models.CASCADE, null=True, blank=True, related_name="+",
+                                  verbose_name=_("community"))
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                             related_name="+", verbose_name=_("user"))
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=40)
+    object_id = models.CharField(_("object"), max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    person = models.ForeignKey(Person, models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("person"))
+    fields = models.CharField(_("fields"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+    scope_paths = {"community": "community_id"}
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise TypeError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the audit log is append-only")

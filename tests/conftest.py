@@ -1,0 +1,25 @@
+import pytest
+
+from tests.factories import make_world
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, logged in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # argon2 is deliberately slow; tests that check hashing ask for it themselves.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
