@@ -145,8 +145,13 @@ class Building(models.Model):
     def __str__(self):
         return f"{self.door_number} {self.name}".strip()
 
-    def save(self, *args, **kwargs):
+    def fill_derived(self):
+        """Set the stored sort key; bulk_create callers call this themselves (it skips save)."""
         self.door_sort = natural_key(self.door_number)
+        return self
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -190,8 +195,13 @@ class Household(models.Model):
     def __str__(self):
         return f"{self.building.door_number}-{self.room}"
 
-    def save(self, *args, **kwargs):
+    def fill_derived(self):
+        """Set the stored sort key; bulk_create callers call this themselves (it skips save)."""
         self.room_sort = natural_key(self.room)
+        return self
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -308,10 +318,16 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
+    def fill_derived(self):
+        """Set the search keys (pinyin initials, last 4 of ID and phone); bulk_create callers
+        call this themselves, since bulk_create skips save()."""
         self.name_initials = initials(self.name)
         self.id_last4 = self.id_number[-4:].upper() if self.id_number else ""
         self.phone_last4 = self.phone[-4:] if self.phone else ""
+        return self
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
