@@ -153,6 +153,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The lock is on the account, not the address: a command post's phones and desktops usually share
+# one address, and locking it would lock out everyone on the stairs because of one mistyped password.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Sessions end after this many idle minutes: every request pushes the end further out.
 SESSION_COOKIE_AGE = envint("FANGKONG_SESSION_IDLE_MINUTES", 30) * 60
@@ -170,6 +173,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

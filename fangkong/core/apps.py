@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "fangkong.core"
     verbose_name = _("Places and people")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the receivers)

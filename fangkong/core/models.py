@@ -346,7 +346,7 @@ class Person(models.Model):
         return [tag.tag for tag in self.tags.all()]
 
     def get_tags_display(self) -> list[str]:
-        return [CareTag(code).label for code in self.tag_codes]
+        return [str(CareTag(code).label) for code in self.tag_codes]
 
     @property
     def age(self):
