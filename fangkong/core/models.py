@@ -392,6 +392,9 @@ class Residence(models.Model):
             models.UniqueConstraint("person", condition=Q(moved_out__isnull=True), name="one_current_residence"),
         ]
 
+    def __str__(self):
+        return f"{self.person_id} @ {self.household_id}"
+
 
 class TimelineEntry(models.Model):
     """What happened to a person, newest first; later capabilities (tests, quarantine,
@@ -406,6 +409,9 @@ class TimelineEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return self.text
 
 
 class Role(models.TextChoices):
@@ -491,6 +497,9 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
         if self.pk:

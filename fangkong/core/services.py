@@ -8,7 +8,7 @@ record of a change that did not happen) cannot exist.
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,6 @@ from .models import (
     Residence,
     TimelineEntry,
     Unit,
-    Zone,
 )
 
 # Fields whose values are personal data: audit entries keep them masked.

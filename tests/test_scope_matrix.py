@@ -1,0 +1,108 @@
+"""Walk every URL pattern, pages and API alike, with every role, against an object inside the
+role's scope and one outside it. Outside must answer 404 (never 403, never 200); inside must not.
+
+A new route with an object in its URL needs an entry in MODELS below: the test fails until it
+has one, so no route escapes the matrix."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
+
+MODELS = {
+    "person": Person, "persons": Person, "household": Household, "households": Household,
+    "building": Building, "buildings": Building, "grid": Grid, "grids": Grid, "community": Community,
+    "communities": Community, "zone": Zone, "zones": Zone, "unit": Unit, "units": Unit,
+}
+# Routes with an object that is not a place or person, and routes outside the product.
+SKIP_PREFIXES = ("set_language", "login", "logout", "schema", "swagger", "redoc", "api-root")
+FIELD_VALUES = {"field": "phone"}
+
+
+def walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield entry.name, prefix + str(entry.pattern), entry
+
+
+def object_routes():
+    routes = []
+    for name, route, pattern in walk(get_resolver().url_patterns):
+        if name.startswith(SKIP_PREFIXES) or "format" in pattern.pattern.regex.groupindex:
+            continue
+        names = pattern.pattern.converters or pattern.pattern.regex.groupindex
+        kwargs = [k for k in names if k not in FIELD_VALUES]
+        if not kwargs:
+            continue
+        routes.append((name, route, kwargs))
+    return routes
+
+
+def model_for(name, kwarg):
+    if kwarg != "pk":
+        key = kwarg.removesuffix("_pk")
+    else:
+        key = name.replace("-", "_").split("_")[0]
+    assert key in MODELS, f"route {name}: add its model for '{kwarg}' to MODELS in tests/test_scope_matrix.py"
+    return MODELS[key]
+
+
+def build_url(route, values):
+    import re
+
+    url = "/" + route
+    for key, value in {**FIELD_VALUES, **values}.items():
+        url = re.sub(rf"\(\?P<{key}>[^)]*\)", str(value), url)
+        url = re.sub(rf"<(?:\w+:)?{key}>", str(value), url)
+    url = url.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\.", ".")
+    return url
+
+
+ROLES = ["command_post", "grid_leader", "grid_worker", "building_leader", "sampler", "guard",
+         "delivery_volunteer", "district_viewer", "outsider"]
+
+
+def test_every_route_with_an_object_is_in_the_matrix():
+    assert len(object_routes()) >= 10
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_out_of_scope_objects_answer_404_and_in_scope_do_not(client, world, role):
+    user = world.users[role]
+    client.force_login(user)
+    checked = 0
+    for name, route, kwargs in object_routes():
+        model = model_for(name, kwargs[0])
+        visible = model.objects.visible_to(user)
+        inside = visible.order_by("pk").first()
+        outside = model.objects.exclude(pk__in=visible.values("pk")).order_by("pk").first()
+        if outside is not None:
+            url = build_url(route, {k: outside.pk for k in kwargs})
+            # A route may refuse a method it does not take (405): the same answer for every id, so
+            # it tells nothing. But the method it takes must answer 404.
+            codes = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+            assert set(codes.values()) <= {404, 405} and 404 in codes.values(), \
+                f"{role} {url} ({name}) outside scope: {codes}"
+            checked += 1
+        if inside is not None:
+            url = build_url(route, {k: inside.pk for k in kwargs})
+            response = client.get(url)
+            assert response.status_code in (200, 302, 403, 405), f"{role} GET {url} ({name}): {response.status_code}"
+            checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("role", ROLES + ["nobody"])
+def test_list_pages_show_nothing_outside_scope(client, world, role):
+    user = world.users[role]
+    client.force_login(user)
+    invisible = Person.objects.exclude(pk__in=Person.objects.visible_to(user).values("pk"))
+    for path in ["/", "/people/", "/buildings/", "/api/persons/", "/api/households/", "/api/buildings/"]:
+        response = client.get(path)
+        assert response.status_code in (200, 403), f"{role} {path}: {response.status_code}"
+        body = response.content.decode()
+        for person in invisible:
+            assert f"/people/{person.pk}/" not in body, f"{role} sees {person} on {path}"
+            assert person.name not in body, f"{role} sees {person.name} on {path}"
