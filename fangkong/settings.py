@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "fangkong.core",
+    "fangkong.registry",
     "fangkong.api",
 ]
 
@@ -169,6 +170,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+MEDIA_ROOT = DATA_DIR / "media"  # uploaded ledgers and error reports; never served publicly
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FANGKONG_IMPORT_MAX_BYTES = envint("FANGKONG_IMPORT_MAX_MB", 200) * 1024 * 1024
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -1,0 +1,144 @@
+"""Ledgers in and out (台账) and door-to-door screening rounds (摸排)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.models import Building, Community, Grid, Household
+from fangkong.core.scope import ScopedQuerySet
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Could not be read")
+
+
+class ImportJob(models.Model):
+    """One uploaded ledger file and what became of each of its rows."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="import_jobs", verbose_name=_("community"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
+                                   verbose_name=_("by"))
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file"), max_length=200)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    create_places = models.BooleanField(_("create missing buildings and households"), default=False)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(_("added"), default=0)
+    updated = models.PositiveIntegerField(_("changed"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    reported = models.PositiveIntegerField(_("reported"), default=0)
+    mapping = models.JSONField(default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    error_report = models.FileField(upload_to="imports/errors/%Y/%m/", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id"}
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("import_detail", args=[self.pk])
+
+    @property
+    def taken(self):
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def progress_percent(self):
+        if not self.total_rows:
+            return 0 if self.status != ImportStatus.DONE else 100
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+
+class ScreeningRound(models.Model):
+    """摸排: a door-to-door count over a scope, with a start and an end."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="screening_rounds",
+                                  verbose_name=_("community"))
+    name = models.CharField(_("name"), max_length=100)
+    starts_at = models.DateTimeField(_("starts"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    grids = models.ManyToManyField(Grid, blank=True, related_name="+", verbose_name=_("grids"))
+    buildings = models.ManyToManyField(Building, blank=True, related_name="+", verbose_name=_("buildings"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    close_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id"}
+
+    class Meta:
+        verbose_name = _("screening round")
+        verbose_name_plural = _("screening rounds")
+        ordering = ["-starts_at"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("round_detail", args=[self.pk])
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
+
+
+class Outcome(models.TextChoices):
+    FOUND = "found", _("Found")
+    NOBODY_HOME = "nobody_home", _("Nobody home")
+    REFUSED = "refused", _("Refused")
+    VACANT = "vacant", _("Vacant")
+
+
+class Visit(models.Model):
+    """One knock on one door in a round. The latest visit is the household's outcome; a
+    "nobody home" puts the household on the revisit list, due 6 hours later."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    round = models.ForeignKey(ScreeningRound, models.CASCADE, related_name="visits")
+    household = models.ForeignKey(Household, models.CASCADE, related_name="visits")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    revisit_due = models.DateTimeField(_("revisit by"), null=True, blank=True)
+    confirmed = models.PositiveSmallIntegerField(default=0)
+    added = models.PositiveSmallIntegerField(default=0)
+    moved_out = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    # Sent by the phone with every tap: the same tap sent twice (a retry after a dropped
+    # connection) is recorded once.
+    client_id = models.CharField(max_length=64, blank=True)
+    is_latest = models.BooleanField(default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "household__building__grid_id",
+                   "building": "household__building_id"}
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint("round", "client_id", condition=~Q(client_id=""), name="visit_client_id_once"),
+            models.UniqueConstraint("round", "household", condition=Q(is_latest=True), name="visit_one_latest"),
+        ]
+        indexes = [models.Index(fields=["round", "is_latest", "outcome"])]
+
+    def __str__(self):
+        return f"{self.household_id} {self.outcome}"
