@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "csp",
     "fangkong.core",
     "fangkong.registry",
+    "fangkong.documents",
     "fangkong.api",
 ]
 
@@ -218,6 +219,16 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = envint("FANGKONG_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("FANGKONG_HSTS_PRELOAD", True)
+
+# Background work: Celery with a broker in production, a thread of the server otherwise.
+CELERY_BROKER_URL = os.environ.get("FANGKONG_BROKER_URL", "")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a task killed with its worker is given to another worker
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+FANGKONG_TASK_MODE = os.environ.get("FANGKONG_TASK_MODE", "celery" if CELERY_BROKER_URL else "thread")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

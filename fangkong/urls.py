@@ -2,5 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("fangkong.core.urls")),
+    path("", include("fangkong.registry.urls")),
+    path("sheets/", include("fangkong.documents.urls")),
     path("api/", include("fangkong.api.urls")),
 ]

@@ -23,3 +23,9 @@ def login(client):
 def _fast_password_hashing(settings):
     # argon2 is deliberately slow; tests that check hashing ask for it themselves.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _inline_tasks(settings):
+    # Background work runs in the test's own thread and transaction unless a test asks otherwise.
+    settings.FANGKONG_TASK_MODE = "inline"
