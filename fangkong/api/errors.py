@@ -1,15 +1,36 @@
-"""API errors as JSON with a machine code and a message: {"code": "...", "message": "...", "fields": {...}}."""
+"""API errors as JSON with a machine code and a message: {"code": "...", "message": "...", "fields": {...}}.
+
+Every refusal comes out this way: 400 invalid (with ``fields``, messages by field name), 401
+not_authenticated, 403 permission_denied, 404 not_found, 405 method_not_allowed, 409 stale_edit /
+duplicate_id_number (with ``existing``) / conflict.
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from fangkong.core.services import DuplicateIdNumber, ServiceError
 
 
+def first_message(detail) -> str:
+    """The first message in a (possibly nested) DRF error detail."""
+    if isinstance(detail, dict):
+        for value in detail.values():
+            return first_message(value)
+        return ""
+    if isinstance(detail, list | tuple):
+        return first_message(detail[0]) if detail else ""
+    return str(detail)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, ServiceError | IntegrityError):
+        set_rollback()  # as DRF does for its own exceptions, should requests run in a transaction
     if isinstance(exc, DuplicateIdNumber):
         return Response({"code": exc.code, "message": exc.message, "fields": {"id_number": [exc.message]},
                          "existing": exc.existing.pk}, status=status.HTTP_409_CONFLICT)
@@ -17,8 +38,14 @@ def exception_handler(exc, context):
         code = status.HTTP_409_CONFLICT if exc.code == "stale_edit" else status.HTTP_400_BAD_REQUEST
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response({"code": exc.code, "message": exc.message, "fields": fields}, status=code)
+    if isinstance(exc, IntegrityError):
+        # Two clients writing the same thing at the same moment: the database keeps one.
+        return Response({"code": "conflict", "message": _("This conflicts with a change made at the same "
+                                                          "moment; reload and try again.")},
+                        status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.messages)
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail=detail)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
@@ -27,15 +54,13 @@ def exception_handler(exc, context):
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        first = next(iter(fields.values()), [""])
-        message = first[0] if isinstance(first, list) and first else str(first)
-        response.data = {"code": "invalid", "message": str(message), "fields": fields}
+        response.data = {"code": "invalid", "message": first_message(fields), "fields": fields}
     else:
         code = getattr(exc, "default_code", "error")
         if isinstance(detail, dict) and "detail" in detail:
-            code = getattr(detail["detail"], "code", code)
+            code = getattr(detail["detail"], "code", None) or code
             message = str(detail["detail"])
         else:
-            message = str(detail)
+            message = first_message(detail)
         response.data = {"code": code, "message": message}
     return response

@@ -29,8 +29,6 @@ from fangkong.core.scope import can_write
 from fangkong.lib import phone as phones
 from fangkong.lib.masking import mask_id, mask_phone
 
-OUTSIDE_SCOPE = _("Not found, or outside the places you may change.")
-
 
 def request_user(serializer):
     request = serializer.context.get("request")
@@ -149,8 +147,9 @@ class BuildingSerializer(serializers.ModelSerializer):
         validators = []
 
     def validate_landlord_phone(self, value):
-        if self.instance is not None and self.instance.landlord_phone and value == self.instance.landlord_phone_masked:
-            return self.instance.landlord_phone  # the masked value sent back unchanged
+        instance = self.instance
+        if instance is not None and instance.landlord_phone and value == instance.landlord_phone_masked:
+            return instance.landlord_phone  # the masked value sent back unchanged
         if not value:
             return ""
         try:
@@ -259,7 +258,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         version = validated_data.pop("version")
         validated_data.pop("building", None)
-        return services.update_household(request_user(self), instance, validated_data, expected_version=version)
+        return services.update_household(request_user(self), instance, validated_data,
+                                         expected_version=version)
 
 
 # --- persons ----------------------------------------------------------------------------------
@@ -293,8 +293,8 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "community", "household", "building", "door_number", "room", "name", "id_type",
-                  "id_number", "sex", "birth_date", "phone", "residency", "relation", "occupation", "workplace",
-                  "note", "tags", "version", "created_at", "updated_at"]
+                  "id_number", "sex", "birth_date", "phone", "residency", "relation", "occupation",
+                  "workplace", "note", "tags", "version", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         # Duplicate ID numbers are the service's to refuse (409 duplicate_id_number).
         validators = []
@@ -345,7 +345,12 @@ class PersonSerializer(serializers.ModelSerializer):
         id_type = attrs.get("id_type", instance.id_type if instance else IdType.RESIDENT_ID)
         number = attrs.get("id_number", instance.id_number if instance else "")
         if instance is not None and id_type == instance.id_type and number == instance.id_number:
-            return  # unchanged: kept as it is, even if an old import let a doubtful number in
+            # Unchanged: kept as it is, even if an old import let a doubtful number in; sex and
+            # date of birth still follow a GB 11643 number, not the client.
+            if id_type in GB11643_TYPES and number:
+                attrs.pop("sex", None)
+                attrs.pop("birth_date", None)
+            return
         try:
             identity = services.check_identity(id_type, number)
         except DjangoValidationError as exc:

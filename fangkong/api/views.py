@@ -7,8 +7,8 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, routers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -19,6 +19,11 @@ from fangkong.core.models import AuditAction, Building, Community, Grid, Househo
 
 from . import filters, serializers
 from .permissions import ScopedWrite
+from .schema import AutoSchema
+
+# Token first: a request without credentials then gets 401 with ``WWW-Authenticate: Token``
+# (with session authentication first DRF answers 403, which tells a client nothing).
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
 
 class Conflict(APIException):
@@ -28,12 +33,14 @@ class Conflict(APIException):
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
-    """Base of every API view set: token first so that a request without credentials gets
-    401 with ``WWW-Authenticate: Token`` (session auth alone would give 403)."""
+    """Base of every API view set: scoped queryset, scoped writes, errors as JSON."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = AUTHENTICATION
     permission_classes = [ScopedWrite]
+    schema = AutoSchema()
     model = None
+    # The actions that may answer 409 (stale edits, duplicates, in use), for the schema.
+    conflicts = ()
     select_related = ()
     prefetch_related = ()
     # POST actions that only read; they check their own permission.
@@ -93,10 +100,7 @@ class HouseholdViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.
     serializer_class = serializers.HouseholdSerializer
     filterset_class = filters.HouseholdFilter
     select_related = ("building",)
-
-    @extend_schema(responses={204: None, 409: serializers.ErrorSerializer})
-    def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
+    conflicts = ("update", "partial_update", "destroy")
 
     def perform_destroy(self, instance):
         # Residences are the history of who lived where: a household that ever had anyone is
@@ -122,6 +126,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Des
     select_related = ("household__building",)
     prefetch_related = ("tags",)
     read_actions = ("reveal",)
+    conflicts = ("create", "update", "partial_update", "move")
 
     def perform_destroy(self, instance):
         with transaction.atomic():
@@ -171,6 +176,15 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Des
         return Response(self.get_serializer(person).data)
 
 
+class APIRootView(routers.APIRootView):
+    authentication_classes = AUTHENTICATION
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = APIRootView
+
+
 def not_found(request, *args, **kwargs):
     """Unknown addresses under /api/ answer in the API's own error format."""
-    return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+    return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404,
+                        json_dumps_params={"ensure_ascii": False})

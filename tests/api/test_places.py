@@ -1,0 +1,139 @@
+from fangkong.core.models import AuditAction, AuditEntry, Building, Household, Person
+from tests.api.helpers import post
+
+
+def names(response, key="id"):
+    return sorted(row[key] for row in response.json()["results"])
+
+
+def test_places_are_listed_within_scope(as_user, world):
+    client = as_user("building_leader")
+    assert names(client.get("/api/communities/")) == [world.community.pk]
+    assert names(client.get("/api/grids/")) == [world.grid1.pk]
+    assert names(client.get("/api/buildings/"), "door_number") == ["564"]
+    assert names(client.get("/api/households/")) == [world.household_a1.pk]
+    assert client.get(f"/api/buildings/{world.building_b.pk}/").status_code == 404
+
+
+def test_zones_and_units_for_grid_worker(as_user, world):
+    client = as_user("grid_worker")
+    assert len(client.get("/api/zones/").json()["results"]) == 1
+    assert [u["name"] for u in client.get("/api/units/").json()["results"]] == ["一单元"]
+
+
+def test_places_other_than_buildings_and_households_are_read_only(as_user, world):
+    response = post(as_user("command_post"), "/api/communities/", {"name": "x", "code": "x"})
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_building_landlord_phone_is_masked(as_user, world):
+    data = as_user("command_post").get(f"/api/buildings/{world.building_a.pk}/").json()
+    assert data["landlord_phone"] == "139****1234"
+
+
+# --- households -------------------------------------------------------------------------------
+
+
+def test_create_household_through_service_with_audit(as_user, world):
+    response = post(as_user("building_leader"), "/api/households/",
+                    {"building": world.building_a.pk, "room": "102", "floor": 1})
+    assert response.status_code == 201, response.json()
+    household = Household.objects.get(pk=response.json()["id"])
+    assert household.community == world.community and response.json()["door_number"] == "564"
+    assert AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="household",
+                                     object_id=str(household.pk)).exists()
+
+
+def test_create_household_in_building_outside_scope_is_refused_naming_building(as_user, world):
+    response = post(as_user("building_leader"), "/api/households/", {"building": world.building_b.pk, "room": "9"})
+    assert response.status_code == 400
+    assert "building" in response.json()["fields"]
+
+
+def test_create_household_with_taken_room_is_400(as_user, world):
+    response = post(as_user("command_post"), "/api/households/", {"building": world.building_a.pk, "room": "101"})
+    assert response.status_code == 400
+    assert "room" in response.json()["fields"]
+
+
+def test_update_household_with_version(as_user, world):
+    client = as_user("grid_worker")
+    path = f"/api/households/{world.household_a1.pk}/"
+    response = post(client, path, {"status": "away", "version": 1}, "patch")
+    assert response.status_code == 200 and response.json()["version"] == 2
+    assert AuditEntry.objects.filter(action=AuditAction.CHANGE, object_type="household").exists()
+    stale = post(client, path, {"status": "vacant", "version": 1}, "patch")
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_edit"
+
+
+def test_read_only_role_household_write_is_403(as_user, world):
+    response = post(as_user("guard"), f"/api/households/{world.household_a1.pk}/", {"note": "x", "version": 1},
+                    "patch")
+    assert response.status_code == 403
+
+
+def test_household_with_history_cannot_be_deleted(as_user, world):
+    client = as_user("command_post")
+    response = client.delete(f"/api/households/{world.household_a1.pk}/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "household_in_use"
+    empty = Household.objects.create(community=world.community, building=world.building_a, room="909")
+    assert client.delete(f"/api/households/{empty.pk}/").status_code == 204
+    assert AuditEntry.objects.filter(action=AuditAction.DELETE, object_id=str(empty.pk)).exists()
+
+
+# --- buildings --------------------------------------------------------------------------------
+
+
+def test_grid_worker_creates_building_in_own_grid(as_user, world):
+    response = post(as_user("grid_worker"), "/api/buildings/",
+                    {"grid": world.grid1.pk, "door_number": "3", "landlord_phone": "13905950000"})
+    assert response.status_code == 201, response.json()
+    building = Building.objects.get(pk=response.json()["id"])
+    assert building.community == world.community and building.landlord_phone == "13905950000"
+    assert response.json()["landlord_phone"] == "139****0000"
+    entry = AuditEntry.objects.get(action=AuditAction.CREATE, object_type="building")
+    assert entry.changes["landlord_phone"] == ["", "139****0000"]
+
+
+def test_building_in_grid_outside_scope_is_refused(as_user, world):
+    response = post(as_user("grid_worker"), "/api/buildings/", {"grid": world.grid2.pk, "door_number": "3"})
+    assert response.status_code == 400
+    assert "grid" in response.json()["fields"]
+
+
+def test_building_leader_cannot_add_a_building_he_would_not_see(as_user, world):
+    response = post(as_user("building_leader"), "/api/buildings/", {"grid": world.grid1.pk, "door_number": "3"})
+    assert response.status_code == 400
+    assert not Building.objects.filter(community=world.community, door_number="3").exists()
+    assert not AuditEntry.objects.filter(object_type="building").exists()
+
+
+def test_building_door_number_is_unique_in_community(as_user, world):
+    response = post(as_user("command_post"), "/api/buildings/", {"grid": world.grid1.pk, "door_number": "564"})
+    assert response.status_code == 400
+    assert "door_number" in response.json()["fields"]
+
+
+def test_update_building(as_user, world):
+    response = post(as_user("building_leader"), f"/api/buildings/{world.building_a.pk}/",
+                    {"control_status": "sealed"}, "patch")
+    assert response.status_code == 200, response.json()
+    assert Building.objects.get(pk=world.building_a.pk).control_status == "sealed"
+    assert AuditEntry.objects.get(action=AuditAction.CHANGE, object_type="building").fields == "control_status"
+
+
+def test_read_only_role_building_write_is_403(as_user, world):
+    response = post(as_user("district_viewer"), f"/api/buildings/{world.building_a.pk}/", {"name": "x"}, "patch")
+    assert response.status_code == 403
+    assert post(as_user("sampler"), "/api/buildings/", {"grid": world.grid1.pk, "door_number": "3"}
+                ).status_code == 403
+
+
+def test_persons_list_queries_do_not_grow_with_rows(as_user, world, django_assert_max_num_queries):
+    for n in range(30):
+        Person.objects.create(community=world.community, household=world.household_a1, name=f"住户{n}")
+    client = as_user("command_post")
+    with django_assert_max_num_queries(12):
+        assert client.get("/api/persons/").status_code == 200
