@@ -231,9 +231,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 FANGKONG_TASK_MODE = os.environ.get("FANGKONG_TASK_MODE", "celery" if CELERY_BROKER_URL else "thread")
 
 REST_FRAMEWORK = {
+    # Token first, so that an unauthenticated call is answered 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -3,7 +3,6 @@ an object outside the user's scope is simply not found (404); writes are checked
 ``permissions.ScopedWrite`` (403 for a role that may only read) and carried out by the services.
 """
 
-from django.db import transaction
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +14,7 @@ from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
 from fangkong.core import services
-from fangkong.core.models import AuditAction, Building, Community, Grid, Household, Person, Unit, Zone
+from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
 
 from . import filters, serializers
 from .permissions import ScopedWrite
@@ -103,15 +102,10 @@ class HouseholdViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.
     conflicts = ("update", "partial_update", "destroy")
 
     def perform_destroy(self, instance):
-        # Residences are the history of who lived where: a household that ever had anyone is
-        # kept (mark it vacant instead).
-        if instance.members.exists() or instance.residences.exists():
-            raise Conflict(_("This household has members or a history of residents; set its status to "
-                             "vacant instead of deleting it."), code="household_in_use")
-        with transaction.atomic():
-            services.audit(self.request.user, AuditAction.DELETE, instance,
-                           changes={"room": [instance.room, ""]})
-            instance.delete()
+        try:
+            services.delete_household(self.request.user, instance)
+        except services.ServiceError as error:
+            raise Conflict(error.message, code=error.code) from None
 
 
 @extend_schema_view(
@@ -129,11 +123,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Des
     conflicts = ("create", "update", "partial_update", "move")
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            services.audit(self.request.user, AuditAction.DELETE, instance,
-                           changes={"name": [instance.name, ""],
-                                    "id_number": [instance.id_masked, ""]})
-            instance.delete()
+        services.delete_person(self.request.user, instance)
 
     @extend_schema(
         summary="See an ID number or phone whole",
@@ -167,12 +157,9 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Des
         person = self.get_object()
         data = serializers.MoveSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        version = data.validated_data.get("version")
-        if version is not None and version != person.version:
-            raise services.StaleEdit(_("Someone else changed this person while you were editing. "
-                                       "Reload to see their change, then try again."))
         person = services.move_person(request.user, person, data.validated_data["household"],
-                                      data.validated_data.get("reason", ""))
+                                      data.validated_data.get("reason", ""),
+                                      expected_version=data.validated_data.get("version"))
         return Response(self.get_serializer(person).data)
 
 

@@ -207,12 +207,17 @@ def update_person(actor, person: Person, data: dict, tags=None, expected_version
 
 
 @transaction.atomic
-def move_person(actor, person: Person, household: Household | None, reason: str = "") -> Person:
+def move_person(actor, person: Person, household: Household | None, reason: str = "",
+                expected_version: int | None = None) -> Person:
     """Move a person to another household (or out of the community's households, with None).
     The old residence is closed, not deleted: moves are kept in history."""
     current = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(_("Someone else changed this person while you were editing. "
+                          "Reload the page to see their change, then edit again."))
     if household and household.community_id != current.community_id:
-        raise ServiceError(_("A person can only move within their community."), code="other_community")
+        raise ServiceError(_("A person can only move within their community."), code="other_community",
+                           field="household")
     if current.household_id == (household.pk if household else None):
         return current
     now = timezone.now()
@@ -230,6 +235,26 @@ def move_person(actor, person: Person, household: Household | None, reason: str 
     add_timeline(current, "moved", _("Moved from %(old)s to %(new)s") % {"old": old or "-", "new": household or "-"},
                  actor=actor)
     return current
+
+
+@transaction.atomic
+def delete_person(actor, person: Person) -> None:
+    """Remove a person entered by mistake. People who really leave are moved out instead
+    (move_person with None), which keeps their file; the audit entry keeps the id either way."""
+    audit(actor, AuditAction.DELETE, person, person=None,
+          changes={"name": [person.name, ""], "id_number": [person.id_masked, ""]})
+    person.delete()
+
+
+@transaction.atomic
+def delete_household(actor, household: Household) -> None:
+    """Only a household nobody ever lived in can be deleted: residences are the history of who
+    lived where, so a used household is marked vacant instead."""
+    if household.members.exists() or household.residences.exists():
+        raise ServiceError(_("This household has members or a history of residents; set its status to "
+                             "vacant instead of deleting it."), code="household_in_use")
+    audit(actor, AuditAction.DELETE, household, changes={"room": [household.room, ""]})
+    household.delete()
 
 
 REVEALABLE = {"id_number": _("ID number"), "phone": _("phone")}

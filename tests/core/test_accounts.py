@@ -56,6 +56,7 @@ def test_static_files_are_served_locally(client, db):
 def test_production_settings_pass_check_deploy(tmp_path):
     env = dict(os.environ, FANGKONG_PRODUCTION="1", FANGKONG_SECRET_KEY="k" * 20 + "Zq8#vW2!xR5$tY7&uI9*oP0(aS3)dF6",
                FANGKONG_ALLOWED_HOSTS="fangkong.example.org", FANGKONG_DATA_DIR=str(tmp_path))
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for their own process
     result = subprocess.run([sys.executable, "-m", "fangkong", "check", "--deploy", "--fail-level", "WARNING"],
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
