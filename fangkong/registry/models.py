@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.models import Building, Community, Grid, Household
+from fangkong.core.models import Building, Community, Grid, Household, Person
 from fangkong.core.scope import ScopedQuerySet
 
 
@@ -68,7 +68,11 @@ class ImportJob(models.Model):
 
 
 class ScreeningRound(models.Model):
-    """摸排: a door-to-door count over a scope, with a start and an end."""
+    """摸排: a door-to-door count over a scope, with a start and an end.
+
+    The scope is the whole community when neither grids nor buildings are chosen, otherwise the
+    households of the chosen grids plus those of the chosen buildings (computed each time, never
+    stored per household: see ``registry.screening.round_households``)."""
 
     community = models.ForeignKey(Community, models.CASCADE, related_name="screening_rounds",
                                   verbose_name=_("community"))
@@ -77,13 +81,17 @@ class ScreeningRound(models.Model):
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     grids = models.ManyToManyField(Grid, blank=True, related_name="+", verbose_name=_("grids"))
     buildings = models.ManyToManyField(Building, blank=True, related_name="+", verbose_name=_("buildings"))
+    # The grids the round touches (all of the community's for a whole-community round, the grids of
+    # its buildings otherwise), kept by the service that sets the scope. Only scope reads it: a grid
+    # or building role sees the rounds that reach its grid.
+    reach_grids = models.ManyToManyField(Grid, blank=True, related_name="+", editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     close_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id"}
+    scope_paths = {"community": "community_id", "grid": "reach_grids__id", "building": "reach_grids__buildings__id"}
 
     class Meta:
         verbose_name = _("screening round")
@@ -142,3 +150,39 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.household_id} {self.outcome}"
+
+
+class MemberCheck(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    ADDED = "added", _("Added")
+    MOVED_OUT = "moved_out", _("Moved out")
+
+
+class RoundMember(models.Model):
+    """Who is really there now (实有人口): one row per person a round confirmed, added or found
+    moved out, in the household where the knock happened. The counts on the household's latest
+    visit are kept equal to these rows, so coverage reads visits alone."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    round = models.ForeignKey(ScreeningRound, models.CASCADE, related_name="members")
+    household = models.ForeignKey(Household, models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=MemberCheck.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    client_id = models.CharField(max_length=64, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "household__building__grid_id",
+                   "building": "household__building_id"}
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("round", "person", name="round_member_once"),
+            models.UniqueConstraint("round", "client_id", condition=~Q(client_id=""),
+                                    name="round_member_client_id_once"),
+        ]
+        indexes = [models.Index(fields=["round", "household"])]
+
+    def __str__(self):
+        return f"{self.round_id}:{self.person_id} {self.status}"
