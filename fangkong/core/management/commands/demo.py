@@ -32,7 +32,7 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
 
 class Command(BaseCommand):
     help = gettext_lazy(
-        "Migrate the database and build the demo community (潯美社区, about 6,000 persons) unless it is "
+        "Migrate the database and build the demo community (浔美社区, about 6,000 persons) unless it is "
         "already there; then print the demo accounts."
     )
 
