@@ -1,0 +1,240 @@
+"""The columns of a people ledger (台账): the names real ledgers give them, and the values in them.
+
+Header cells are matched by name, never by position. A name is normalised before it is looked
+up: full-width characters become half-width (NFKC), spaces and asterisks ("*姓名", required-field
+marks) go, English names are lower-cased with spaces and dashes read as underscores, and a note in
+brackets ("房号（如101）") is tried without the note.
+"""
+
+import datetime as dt
+import re
+import unicodedata
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.models import CareTag, IdType, Residency, Sex
+
+# field -> the header names that mean it. The first name is the one exports and templates write.
+SYNONYMS = {
+    "name": ["姓名", "name", "名字"],
+    "sex": ["性别", "sex", "gender"],
+    "id_type": ["证件类型", "id_type", "document type"],
+    "id_number": ["身份证号", "身份证号码", "证件号码", "证件号", "公民身份号码", "身份证", "id_number", "id_no"],
+    "birth_date": ["出生日期", "出生年月", "出生年月日", "birth_date", "date of birth", "birthday"],
+    "phone": ["手机号", "手机号码", "联系电话", "电话", "联系方式", "手机", "phone", "mobile"],
+    "grid": ["网格", "所属网格", "网格名称", "grid"],
+    "building": ["楼栋", "楼号", "栋", "楼栋号", "门牌", "building", "door_number", "door number"],
+    "room": ["房号", "门牌号", "室", "房间号", "户号", "room"],
+    "relation": ["与户主关系", "户主关系", "relation"],
+    "residency": ["人员类型", "常住或流动", "人口类型", "户籍类型", "type", "residency"],
+    "occupation": ["职业", "occupation"],
+    "workplace": ["工作单位", "单位", "workplace", "employer"],
+    "tags": ["特殊人群", "特殊群体", "重点关注", "需特别关注", "tags", "special care"],
+    "landlord": ["房东", "房东姓名", "landlord"],
+    "landlord_phone": ["房东电话", "房东手机", "房东联系电话", "landlord_phone", "landlord phone"],
+    "note": ["备注", "note", "notes", "remark"],
+}
+# Columns the error report adds: read back, they are known and skipped rather than "unknown".
+REPORT_COLUMNS = {"row": ["原行号", "source row"], "reason": ["原因", "reason", "错误原因"]}
+REQUIRED = ["name", "building", "room"]
+# The order of exports and templates.
+EXPORT_ORDER = ["name", "sex", "id_type", "id_number", "birth_date", "phone", "grid", "building", "room",
+                "relation", "residency", "occupation", "workplace", "tags", "landlord", "landlord_phone", "note"]
+FIELD_LABELS = {
+    "name": _("name"), "sex": _("sex"), "id_type": _("document type"), "id_number": _("ID number"),
+    "birth_date": _("date of birth"), "phone": _("phone"), "grid": _("grid"), "building": _("building"),
+    "room": _("room"), "relation": _("relation to householder"), "residency": _("resident or migrant"),
+    "occupation": _("occupation"), "workplace": _("workplace"), "tags": _("special care"),
+    "landlord": _("landlord"), "landlord_phone": _("landlord's phone"), "note": _("note"),
+}
+
+
+def normalize_header(value) -> str:
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    text = re.sub(r"[\s*:：]+", "", text) if not text.isascii() else text.strip(" *:\t\r\n")
+    text = text.lower()
+    return re.sub(r"[\s\-]+", "_", text.strip()).strip("_*")
+
+
+_LOOKUP = {normalize_header(name): field for field, names in {**SYNONYMS, **REPORT_COLUMNS}.items()
+           for name in names}
+_BRACKETS = re.compile(r"[(\[【].*?[)\]】]")
+
+
+def field_for_header(value) -> str | None:
+    key = normalize_header(value)
+    if not key:
+        return None
+    found = _LOOKUP.get(key)
+    if found is None and _BRACKETS.search(key):
+        found = _LOOKUP.get(_BRACKETS.sub("", key).strip("_"))
+    return found
+
+
+def map_header(cells) -> tuple[dict[str, int], list[str]]:
+    """Column index of each known field (the first column wins when two mean the same), and the
+    names of the columns that will be ignored."""
+    mapping: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(cells):
+        text = cell_text(cell)
+        if not text:
+            continue
+        field = field_for_header(text)
+        if field is None or field in mapping:
+            ignored.append(text)
+        else:
+            mapping[field] = index
+    return mapping, ignored
+
+
+def looks_like_header(cells) -> bool:
+    """A header names the person and at least one other known column."""
+    fields = {field_for_header(cell_text(cell)) for cell in cells if cell not in (None, "")}
+    return "name" in fields and len(fields - {None}) >= 2
+
+
+# --- cell values ----------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def cell_text(value) -> str:
+    """A cell as the text a person typed: 101.0 -> "101", dates as 2020-01-31, an escaped
+    formula ("'=1") without its apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).replace("\u00a0", " ").replace("\u3000", " ").strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
+        text = text[1:]
+    return text
+
+
+def escape_formula(value):
+    """Cells that begin with = + - @ would run as formulas in Excel: prefix them with '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def is_numeric_cell(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+SEX_WORDS = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE, "male": Sex.MALE,
+             "female": Sex.FEMALE, "男性": Sex.MALE, "女性": Sex.FEMALE}
+SEX_LABELS = {Sex.MALE: "男", Sex.FEMALE: "女"}
+
+RESIDENCY_WORDS = {
+    "常住": Residency.RESIDENT, "常住人口": Residency.RESIDENT, "户籍": Residency.RESIDENT,
+    "户籍人口": Residency.RESIDENT, "本地": Residency.RESIDENT, "resident": Residency.RESIDENT,
+    "流动": Residency.MIGRANT, "流动人口": Residency.MIGRANT, "外来": Residency.MIGRANT,
+    "外来人口": Residency.MIGRANT, "暂住": Residency.MIGRANT, "租户": Residency.MIGRANT,
+    "migrant": Residency.MIGRANT,
+}
+RESIDENCY_LABELS = {Residency.RESIDENT: "常住", Residency.MIGRANT: "流动"}
+
+ID_TYPE_WORDS = {
+    "居民身份证": IdType.RESIDENT_ID, "身份证": IdType.RESIDENT_ID, "resident_id": IdType.RESIDENT_ID,
+    "港澳台居民居住证": IdType.RESIDENCE_PERMIT, "居住证": IdType.RESIDENCE_PERMIT,
+    "residence_permit": IdType.RESIDENCE_PERMIT,
+    "外国人永久居留身份证": IdType.FOREIGN_PERMANENT, "永久居留证": IdType.FOREIGN_PERMANENT,
+    "foreign_permanent": IdType.FOREIGN_PERMANENT,
+    "港澳台通行证": IdType.HMT_PASS, "回乡证": IdType.HMT_PASS, "台胞证": IdType.HMT_PASS,
+    "通行证": IdType.HMT_PASS, "hmt_pass": IdType.HMT_PASS,
+    "护照": IdType.PASSPORT, "passport": IdType.PASSPORT,
+    "其他": IdType.OTHER, "其他证件": IdType.OTHER, "other": IdType.OTHER,
+    "无": IdType.NONE, "无证件": IdType.NONE, "none": IdType.NONE,
+}
+ID_TYPE_LABELS = {IdType.RESIDENT_ID: "居民身份证", IdType.RESIDENCE_PERMIT: "港澳台居民居住证",
+                  IdType.FOREIGN_PERMANENT: "外国人永久居留身份证", IdType.HMT_PASS: "港澳台通行证",
+                  IdType.PASSPORT: "护照", IdType.OTHER: "其他", IdType.NONE: "无"}
+
+# The care labels ledgers use, and the common ways of writing them.
+TAG_WORDS = {
+    CareTag.ELDERLY_ALONE: ["独居老人", "独居", "独居老年人", "空巢老人", "孤寡老人", "elderly_alone"],
+    CareTag.BEDRIDDEN: ["卧床", "长期卧床", "卧床老人", "瘫痪", "bedridden"],
+    CareTag.PREGNANT: ["孕妇", "孕产妇", "怀孕", "pregnant"],
+    CareTag.INFANT: ["婴幼儿", "婴儿", "幼儿", "infant"],
+    CareTag.DIALYSIS: ["透析", "血透", "血液透析", "透析患者", "dialysis"],
+    CareTag.CHRONIC: ["慢性病", "慢病", "慢性病患者", "基础病", "chronic"],
+    CareTag.DISABILITY: ["残疾", "残疾人", "残障", "disability"],
+    CareTag.EXAM_STUDENT: ["考生", "高考生", "中考生", "中高考考生", "exam_student"],
+    CareTag.HARDSHIP: ["困难", "困难户", "低保", "低保户", "特困", "困难群众", "hardship"],
+}
+TAG_LOOKUP = {word.lower(): tag for tag, words in TAG_WORDS.items() for word in words}
+TAG_LABELS = {tag: words[0] for tag, words in TAG_WORDS.items()}
+TAG_SEPARATORS = re.compile(r"[、,，/;；\s]+")
+
+
+def parse_tags(text: str) -> tuple[set[str], list[str]]:
+    """(tags found, words not understood)."""
+    tags, unknown = set(), []
+    for word in TAG_SEPARATORS.split(unicodedata.normalize("NFKC", text)):
+        if not word or word in ("无", "-"):
+            continue
+        tag = TAG_LOOKUP.get(word.lower())
+        if tag is None:
+            unknown.append(word)
+        else:
+            tags.add(str(tag))
+    return tags, unknown
+
+
+def tags_text(tags) -> str:
+    return "、".join(TAG_LABELS[CareTag(tag)] for tag in sorted(tags))
+
+
+_DOOR_SUFFIX = re.compile(r"(号楼|号|栋|幢|楼|座)$")
+_ROOM_SUFFIX = re.compile(r"(室|房|号)$")
+
+
+def place_key(text: str, room: bool = False) -> str:
+    """The key a door or room number is matched by: 564号 and ５６４ are door 564."""
+    key = unicodedata.normalize("NFKC", text).replace(" ", "").upper()
+    return (_ROOM_SUFFIX if room else _DOOR_SUFFIX).sub("", key) or key
+
+
+def floor_of(room: str) -> int | None:
+    """Floor of a room number as Chinese buildings write it: 101 -> 1, 1203 -> 12."""
+    digits = re.match(r"\d+", room)
+    if not digits or len(digits.group()) < 3:
+        return None
+    floor = int(digits.group()[:-2])
+    return floor if 0 < floor < 200 else None
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(value) -> dt.date | None:
+    """A date from a cell: a real date, an Excel serial number, or text in the usual forms.
+    Raises ValueError when the text is not a date."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if is_numeric_cell(value) and 1 < value < 80000:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = cell_text(value).split(" ")[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)

@@ -1,0 +1,610 @@
+"""Importing a people ledger into a community: every row taken or reported, set-based, one
+transaction per file.
+
+Step 1. The file is checked by content and its header row found (reader.py); a file that cannot
+        be read raises LedgerError before anything touches the database.
+Step 2. Each row is parsed and validated on its own (ID check character, birth date and sex
+        against the ID, phone shape, known words for type and special care). A row that fails
+        is reported with its row number and every reason, in the user's language.
+Step 3. Rows are gathered into chunks. Per chunk, a handful of queries: the households of the
+        chunk's buildings, the persons with the chunk's ID numbers, the persons with the chunk's
+        names in the chunk's households, their tags. Then buildings and households that are
+        missing are created (option create_places) or the rows reported; persons are matched
+        (by ID number, else by name within the household), compared field by field, and written
+        with bulk_create / bulk_update, with their tags, residences, audit entries and timeline
+        entries in bulk as well. The number of queries grows with the number of chunks, never
+        with the number of rows.
+Step 4. Everything runs in one transaction: a crash or a kill leaves the database as it was, and
+        running the same file again completes it. A dry run does the same work and rolls back,
+        so its report is exactly what the import would do.
+
+An empty cell never erases what is on file, and a masked value (an export's 110105********0021
+or 138****5678) means "keep what is on file": a masked export imported back changes nothing.
+"""
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fangkong.core import services
+from fangkong.core.models import (
+    WRITING_ROLES,
+    AuditAction,
+    AuditEntry,
+    Building,
+    Grid,
+    Household,
+    IdType,
+    Person,
+    PersonTag,
+    Residence,
+    TimelineEntry,
+)
+from fangkong.core.scope import has_role, reaches
+from fangkong.lib import idnumber
+from fangkong.lib import phone as phone_lib
+
+from . import columns
+from .reader import Ledger, LedgerError, open_ledger
+from .report import ErrorReport
+
+CHUNK_ROWS = 2000
+FIELDS = services.PERSON_FIELDS
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reported: int = 0
+    buildings_created: int = 0
+    households_created: int = 0
+    dry_run: bool = False
+    error_report: Path | None = None
+    header_row: int = 0
+    mapping: dict = field(default_factory=dict)
+    ignored: list = field(default_factory=list)
+
+    @property
+    def taken(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        lines = [
+            ngettext("%(rows)d row read: %(taken)d taken + %(reported)d reported.",
+                     "%(rows)d rows read: %(taken)d taken + %(reported)d reported.", self.rows)
+            % {"rows": self.rows, "taken": self.taken, "reported": self.reported},
+            _("Added %(created)d, changed %(updated)d, unchanged %(unchanged)d.")
+            % {"created": self.created, "updated": self.updated, "unchanged": self.unchanged},
+        ]
+        if self.buildings_created or self.households_created:
+            lines.append(_("New buildings %(buildings)d, new households %(households)d.")
+                         % {"buildings": self.buildings_created, "households": self.households_created})
+        if self.rows and not self.created and not self.updated and not self.reported:
+            lines.append(_("Nothing changed: everything in this file is already on record."))
+        if self.dry_run:
+            lines.append(_("Dry run: nothing was written."))
+        return "\n".join(lines)
+
+
+class ImportRefused(LedgerError):
+    pass
+
+
+@dataclass(slots=True)
+class Row:
+    number: int
+    cells: list
+    name: str = ""
+    id_type: str | None = None
+    id_number: str = ""
+    id_masked: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+    values: dict = field(default_factory=dict)  # person fields to set (empty cells left out)
+    tags: set | None = None
+    grid: str = ""
+    building: str = ""
+    room: str = ""
+    landlord: str = ""
+    landlord_phone: str = ""
+    household: Household | None = None
+    building_obj: Building | None = None
+
+
+def import_people(path, community, user=None, *, name: str = "", dry_run: bool = False,
+                  create_places: bool = False, progress=None, report_path=None,
+                  chunk_rows: int = CHUNK_ROWS) -> ImportResult:
+    """Import a ledger file into ``community`` as ``user`` (None: the command line, all rights).
+
+    ``progress(processed_rows, estimated_total_rows)`` is called between chunks. The error report
+    goes to ``report_path`` (a temporary file when None) and only exists if a row was reported.
+    Raises LedgerError when the file cannot be read or the user may not import."""
+    if user is not None and not has_role(user, *WRITING_ROLES, community_id=community.pk):
+        raise ImportRefused(_("Your role may not import ledgers into %(community)s.") % {"community": community},
+                            code="forbidden")
+    ledger = open_ledger(path, name or Path(path).name)
+    with ledger:
+        importer = _Importer(community, user, ledger, name or Path(path).name, create_places, report_path)
+        result = importer.result
+        result.dry_run = dry_run
+        result.header_row, result.mapping, result.ignored = ledger.header_row, ledger.mapping, ledger.ignored
+        with transaction.atomic():
+            chunk = []
+            for number, cells in ledger.rows():
+                result.rows += 1
+                row = importer.parse(number, cells)
+                if row is not None:
+                    chunk.append(row)
+                if len(chunk) >= chunk_rows or (progress and result.rows % chunk_rows == 0):
+                    importer.flush(chunk)
+                    chunk = []
+                    if progress:
+                        fraction = ledger.fraction()
+                        progress(result.rows, max(result.rows, round(result.rows / fraction)) if fraction else 0)
+            importer.flush(chunk)
+            if dry_run:
+                transaction.set_rollback(True)
+        result.error_report = importer.report.close()
+    if progress:
+        progress(result.rows, result.rows)
+    return result
+
+
+def _grid_key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace(" ", "")
+
+
+class _Importer:
+    def __init__(self, community, user, ledger: Ledger, source_name: str, create_places: bool, report_path):
+        self.community = community
+        self.user = user
+        self.actor = user if getattr(user, "is_authenticated", False) else None
+        self.username = getattr(user, "username", "") or _("command line")
+        self.mapping = ledger.mapping
+        self.create_places = create_places
+        self.result = ImportResult()
+        self.report = ErrorReport(ledger.header, report_path)
+        self.reason = (_("Imported from ledger %(file)s") % {"file": source_name})[:300]
+        self.now = timezone.now()
+        # Places of the community: a few thousand rows at most, read once.
+        self.grids: dict[str, Grid] = {}
+        for grid in Grid.objects.filter(community=community):
+            self.grids[_grid_key(grid.name)] = grid
+            self.grids.setdefault(str(grid.number), grid)
+        self.buildings_exact: dict[str, Building] = {}
+        self.buildings: dict[str, Building] = {}
+        for building in Building.objects.filter(community=community):
+            self._remember_building(building)
+        # Scope: None means the whole community.
+        self.writable: set[int] | None = None
+        self.creatable_grids: set[int] | None = None
+        if user is not None and not user.is_superuser:
+            own = [r for r in reaches(user) if r.community_id == community.pk and r.role in WRITING_ROLES]
+            if not any(r.whole_community for r in own):
+                self.writable = set(Building.objects.visible_to(user, write=True)
+                                    .filter(community=community).values_list("pk", flat=True))
+                self.creatable_grids = set().union(*(r.grid_ids for r in own)) if own else set()
+        self.seen_ids: dict[str, int] = {}
+        self.seen_new: dict[tuple, int] = {}
+        self.matched: dict[int, int] = {}
+        self.landlords_done: set[int] = set()
+
+    def _remember_building(self, building):
+        self.buildings_exact[building.door_number] = building
+        self.buildings.setdefault(columns.place_key(building.door_number), building)
+
+    # --- Step 2: one row on its own ---------------------------------------------------------
+
+    def reject(self, number, cells, reasons):
+        self.result.reported += 1
+        self.report.add(number, cells, "；".join(str(r) for r in reasons))
+
+    def parse(self, number: int, cells: list) -> Row | None:
+        mapping = self.mapping
+        raw = {name: (cells[index] if index < len(cells) else None) for name, index in mapping.items()}
+        text = {name: columns.cell_text(value) for name, value in raw.items()}
+        errors = []
+        row = Row(number, cells)
+
+        def bad(name, message):
+            errors.append(f"{columns.FIELD_LABELS[name]}: {message}")
+
+        row.name = " ".join(text["name"].split())
+        if not row.name:
+            bad("name", _("missing"))
+        elif len(row.name) > 50:
+            bad("name", _("longer than 50 characters"))
+        if text.get("id_type"):
+            row.id_type = columns.ID_TYPE_WORDS.get(text["id_type"].lower())
+            if row.id_type is None:
+                bad("id_type", _("“%(value)s” is not a known document type") % {"value": text["id_type"]})
+        number_text = text.get("id_number", "")
+        if number_text and "*" in number_text:
+            row.id_masked = idnumber.normalize(number_text)
+        elif number_text:
+            id_type = row.id_type or IdType.RESIDENT_ID
+            if columns.is_numeric_cell(raw["id_number"]) and len(number_text) >= 15:
+                bad("id_number", _("stored as a number, so Excel lost its last digits: format the column as "
+                                   "text and type the number again"))
+            else:
+                try:
+                    identity = services.check_identity(id_type, number_text)
+                except ValidationError as error:
+                    bad("id_number", " ".join(error.messages))
+                else:
+                    row.id_type, row.id_number = identity.id_type, identity.id_number
+                    row.sex, row.birth_date = identity.sex, identity.birth_date
+        elif row.id_type and row.id_type != IdType.NONE:
+            bad("id_number", _("missing for the document type given"))
+        if text.get("sex"):
+            sex = columns.SEX_WORDS.get(text["sex"].lower())
+            if sex is None:
+                bad("sex", _("“%(value)s” is neither 男 nor 女") % {"value": text["sex"]})
+            elif row.sex and sex != row.sex:
+                bad("sex", _("does not match the ID number (which says %(sex)s)")
+                    % {"sex": columns.SEX_LABELS[row.sex]})
+            else:
+                row.sex = sex
+        if raw.get("birth_date") not in (None, ""):
+            try:
+                birth = columns.parse_date(raw["birth_date"])
+            except ValueError:
+                bad("birth_date", _("“%(value)s” is not a date") % {"value": text["birth_date"]})
+            else:
+                if row.birth_date and birth != row.birth_date:
+                    bad("birth_date", _("%(date)s does not match the ID number (which says %(id_date)s)")
+                        % {"date": birth.isoformat(), "id_date": row.birth_date.isoformat()})
+                row.birth_date = row.birth_date or birth
+        values = row.values
+        phone_text = text.get("phone", "")
+        if phone_text and "*" not in phone_text:
+            try:
+                values["phone"] = phone_lib.normalize(phone_text)
+            except ValidationError as error:
+                bad("phone", " ".join(error.messages))
+        if text.get("residency"):
+            residency = columns.RESIDENCY_WORDS.get(text["residency"].lower())
+            if residency is None:
+                bad("residency", _("“%(value)s” is neither 常住 nor 流动") % {"value": text["residency"]})
+            else:
+                values["residency"] = str(residency)
+        for name, limit in (("relation", 20), ("occupation", 50), ("workplace", 100), ("note", 200)):
+            if text.get(name):
+                if len(text[name]) > limit:
+                    bad(name, _("longer than %(limit)d characters") % {"limit": limit})
+                values[name] = text[name]
+        if text.get("tags"):
+            tags, unknown = columns.parse_tags(text["tags"])
+            if unknown:
+                bad("tags", _("not a known special-care label: %(words)s (known: %(known)s)")
+                    % {"words": "、".join(unknown), "known": "、".join(columns.TAG_LABELS.values())})
+            row.tags = tags
+        row.grid = text.get("grid", "")
+        row.building = text["building"]
+        row.room = text["room"]
+        if not row.building:
+            bad("building", _("missing"))
+        if not row.room:
+            bad("room", _("missing"))
+        row.landlord = text.get("landlord", "")[:50]
+        landlord_phone = text.get("landlord_phone", "")
+        if landlord_phone and "*" not in landlord_phone:
+            try:
+                row.landlord_phone = phone_lib.normalize(landlord_phone)
+            except ValidationError as error:
+                bad("landlord_phone", " ".join(error.messages))
+        if errors:
+            self.reject(number, cells, errors)
+            return None
+        values["name"] = row.name
+        if row.id_number:
+            values["id_number"] = row.id_number
+            values["id_type"] = row.id_type
+        elif row.id_type == IdType.NONE:
+            values["id_type"] = IdType.NONE
+        if row.sex:
+            values["sex"] = row.sex
+        if row.birth_date:
+            values["birth_date"] = row.birth_date
+        return row
+
+    # --- Step 3: a chunk against the database -------------------------------------------------
+
+    def flush(self, rows: list[Row]):
+        if not rows:
+            return
+        rows = self._places(rows)
+        if rows:
+            self._persons(rows)
+
+    def _places(self, rows):
+        """Find (or create) each row's building and household; report rows that have none or
+        that lie outside the user's buildings."""
+        community = self.community
+        kept, new_buildings = [], {}
+        for row in rows:
+            grid = None
+            if row.grid:
+                grid = self.grids.get(_grid_key(row.grid))
+                if grid is None:
+                    digits = "".join(ch for ch in row.grid if ch.isdigit())
+                    grid = self.grids.get(str(int(digits))) if digits else None
+                if grid is None:
+                    self.reject(row.number, row.cells, [_("Grid “%(grid)s” is not in %(community)s.")
+                                                        % {"grid": row.grid, "community": community}])
+                    continue
+            key = columns.place_key(row.building)
+            building = self.buildings_exact.get(row.building) or self.buildings.get(key) or new_buildings.get(key)
+            if building is None:
+                if not self.create_places:
+                    self.reject(row.number, row.cells, [
+                        _("Building %(door)s is not registered in %(community)s (add it first, or import with "
+                          "“create missing buildings and households”).") % {"door": row.building,
+                                                                          "community": community}])
+                    continue
+                if grid is None:
+                    self.reject(row.number, row.cells, [
+                        _("Building %(door)s is new: give its grid so that it can be created.")
+                        % {"door": row.building}])
+                    continue
+                if self.creatable_grids is not None and grid.pk not in self.creatable_grids:
+                    self.reject(row.number, row.cells, [
+                        _("Building %(door)s would be new in %(grid)s, outside your grids.")
+                        % {"door": row.building, "grid": grid}])
+                    continue
+                building = Building(community=community, grid=grid, door_number=key)
+                if row.landlord or row.landlord_phone:
+                    building.landlord_name, building.landlord_phone = row.landlord, row.landlord_phone
+                    building.is_rental = True
+                new_buildings[key] = building
+            elif grid is not None and building.grid_id != grid.pk:
+                self.reject(row.number, row.cells, [
+                    _("Building %(door)s is in %(actual)s, not in %(grid)s.")
+                    % {"door": building.door_number, "actual": self._grid_name(building.grid_id), "grid": grid}])
+                continue
+            elif self.writable is not None and building.pk not in self.writable:
+                self.reject(row.number, row.cells, [
+                    _("Building %(door)s is outside your buildings.") % {"door": building.door_number}])
+                continue
+            row.building_obj = building
+            kept.append(row)
+        if new_buildings:
+            created = [b.fill_derived() for b in new_buildings.values()]
+            Building.objects.bulk_create(created)
+            for building in created:
+                self._remember_building(building)
+                self.landlords_done.add(building.pk)
+            self._audit_created(created, "building", ["door_number", "grid", "landlord_name", "landlord_phone"])
+            self.result.buildings_created += len(created)
+        self._landlords(kept)
+        # Households of the chunk, existing and new.
+        wanted = {(row.building_obj.pk, columns.place_key(row.room, room=True)) for row in kept}
+        rooms = {row.room for row in kept} | {room for _bid, room in wanted}
+        households = {}
+        for household in Household.objects.filter(community=community, building_id__in={b for b, _r in wanted},
+                                                  room__in=rooms):
+            households.setdefault((household.building_id, columns.place_key(household.room, room=True)), household)
+        missing = {}
+        result = []
+        for row in kept:
+            key = (row.building_obj.pk, columns.place_key(row.room, room=True))
+            household = households.get(key) or missing.get(key)
+            if household is None:
+                if not self.create_places:
+                    self.reject(row.number, row.cells, [
+                        _("Room %(room)s of building %(door)s is not registered (add it first, or import with "
+                          "“create missing buildings and households”).")
+                        % {"room": row.room, "door": row.building_obj.door_number}])
+                    continue
+                household = Household(community=community, building=row.building_obj, room=key[1],
+                                      floor=columns.floor_of(key[1]))
+                missing[key] = household
+            row.household = household
+            result.append(row)
+        if missing:
+            created = [h.fill_derived() for h in missing.values()]
+            Household.objects.bulk_create(created)
+            self._audit_created(created, "household", services.HOUSEHOLD_FIELDS)
+            self.result.households_created += len(created)
+        return result
+
+    def _grid_name(self, grid_id):
+        return next((str(g) for g in self.grids.values() if g.pk == grid_id), "?")
+
+    def _landlords(self, rows):
+        """The first row of the file that names a building's landlord sets it; later rows that
+        say otherwise do not flip it back and forth."""
+        changed = {}
+        for row in rows:
+            building = row.building_obj
+            if building.pk is None or building.pk in self.landlords_done or not (row.landlord or row.landlord_phone):
+                continue
+            self.landlords_done.add(building.pk)
+            before = {"landlord_name": building.landlord_name, "landlord_phone": building.landlord_phone}
+            after = {"landlord_name": row.landlord or building.landlord_name,
+                     "landlord_phone": row.landlord_phone or building.landlord_phone}
+            diff = services._diff(before, after)
+            if diff:
+                building.landlord_name, building.landlord_phone = after["landlord_name"], after["landlord_phone"]
+                changed[building.pk] = (building, diff)
+        if changed:
+            Building.objects.bulk_update([b for b, _d in changed.values()], ["landlord_name", "landlord_phone"])
+            AuditEntry.objects.bulk_create([
+                self._entry(AuditAction.CHANGE, "building", b.pk, str(b), changes=diff, fields=list(diff))
+                for b, diff in changed.values()])
+
+    def _persons(self, rows: list[Row]):
+        community = self.community
+        result = self.result
+        ids = {row.id_number for row in rows if row.id_number}
+        by_id = {}
+        if ids:
+            for person in (Person.objects.filter(community=community, id_number__in=ids)
+                           .select_related("household__building").select_for_update(of=("self",))):
+                by_id[person.id_number] = person
+        household_ids = {row.household.pk for row in rows if row.household.pk}
+        names = {row.name for row in rows}
+        by_name: dict[tuple, list] = {}
+        if household_ids:
+            for person in (Person.objects.filter(community=community, household_id__in=household_ids, name__in=names)
+                           .select_related("household__building").select_for_update(of=("self",))):
+                by_name.setdefault((person.household_id, person.name), []).append(person)
+        matched_pks = {p.pk for p in by_id.values()} | {p.pk for group in by_name.values() for p in group}
+        current_tags: dict[int, set] = {}
+        for person_id, tag in PersonTag.objects.filter(person_id__in=matched_pks).values_list("person_id", "tag"):
+            current_tags.setdefault(person_id, set()).add(tag)
+
+        new, changed, moved, retagged = [], [], [], []
+        for row in rows:
+            person = self._match(row, by_id, by_name)
+            if person is False:
+                continue
+            if person is None:
+                if row.id_masked:
+                    self.reject(row.number, row.cells, [_("The ID number is masked and no %(name)s in room %(room)s "
+                                                          "matches it: give the whole number.")
+                                                        % {"name": row.name, "room": row.room}])
+                    continue
+                person = Person(community=community, household=row.household, **row.values)
+                person._import_tags = row.tags or set()
+                new.append(person)
+                continue
+            if self.writable is not None and (person.household is None
+                                              or person.household.building_id not in self.writable):
+                self.reject(row.number, row.cells, [_("%(name)s is registered in a building outside yours.")
+                                                    % {"name": person.name}])
+                continue
+            before = {name: getattr(person, name) for name in FIELDS}
+            for name, value in row.values.items():
+                setattr(person, name, value)
+            changes = services._diff(before, {name: getattr(person, name) for name in FIELDS})
+            if person.household_id != row.household.pk:
+                changes["household"] = [str(person.household or ""), f"{row.building_obj.door_number}-{row.room}"]
+                person._old_household = person.household_id
+                person.household = row.household
+                moved.append(person)
+            tags_before = current_tags.get(person.pk, set())
+            if row.tags is not None and row.tags != tags_before:
+                changes["tags"] = [columns.tags_text(tags_before), columns.tags_text(row.tags)]
+                person._import_tags = row.tags
+                retagged.append(person)
+            if changes:
+                person._import_changes = changes
+                changed.append(person)
+            else:
+                result.unchanged += 1
+        self._write(new, changed, moved, retagged)
+
+    def _match(self, row: Row, by_id, by_name):
+        """The person a row is about: a Person, None for a new one, or False when the row was
+        reported (a duplicate in the file, or more than one candidate)."""
+        person = None
+        candidates = by_name.get((row.household.pk, row.name), []) if row.household.pk else []
+        if row.id_number:
+            first = self.seen_ids.get(row.id_number)
+            if first is not None:
+                self.reject(row.number, row.cells, [_("The same ID number is already in row %(row)d of this file.")
+                                                    % {"row": first}])
+                return False
+            self.seen_ids[row.id_number] = row.number
+            person = by_id.get(row.id_number)
+            if person is None:
+                blank = [p for p in candidates if not p.id_number]
+                person = blank[0] if len(blank) == 1 else None
+        elif row.id_masked:
+            fitting = [p for p in candidates if p.id_number and p.id_number[:6] == row.id_masked[:6]
+                       and p.id_number[-4:] == row.id_masked[-4:]]
+            person = fitting[0] if len(fitting) == 1 else None
+        elif candidates:
+            if len(candidates) > 1:
+                self.reject(row.number, row.cells, [_("There are %(count)d persons named %(name)s in this room: "
+                                                      "give the ID number to tell them apart.")
+                                                    % {"count": len(candidates), "name": row.name}])
+                return False
+            person = candidates[0]
+        if person is not None:
+            first = self.matched.get(person.pk)
+            if first is not None:
+                self.reject(row.number, row.cells, [_("Row %(row)d of this file is already about the same person.")
+                                                    % {"row": first}])
+                return False
+            self.matched[person.pk] = row.number
+        elif not row.id_number:
+            key = (row.building_obj.pk or row.building, row.household.room, row.name)
+            first = self.seen_new.get(key)
+            if first is not None:
+                self.reject(row.number, row.cells, [_("Row %(row)d of this file already adds %(name)s to this room.")
+                                                    % {"row": first, "name": row.name}])
+                return False
+            self.seen_new[key] = row.number
+        return person
+
+    def _write(self, new, changed, moved, retagged):
+        now = self.now
+        result = self.result
+        if new:
+            for person in new:
+                if not person.id_number:
+                    person.id_type = IdType.NONE
+                person.fill_derived()
+            Person.objects.bulk_create(new)
+            result.created += len(new)
+        if changed:
+            for person in changed:
+                person.version += 1
+                person.updated_at = now
+                person.fill_derived()
+            Person.objects.bulk_update(changed, [*FIELDS, "household", "version", "updated_at", "name_initials",
+                                                 "id_last4", "phone_last4"])
+            result.updated += len(changed)
+        if moved:
+            Residence.objects.filter(person__in=moved, moved_out__isnull=True).update(moved_out=now)
+        residences = [Residence(community_id=p.community_id, person=p, household=p.household, moved_in=now,
+                                reason=self.reason[:200]) for p in [*new, *moved] if p.household_id]
+        Residence.objects.bulk_create(residences)
+        if retagged:
+            PersonTag.objects.filter(person__in=retagged).delete()
+        PersonTag.objects.bulk_create([PersonTag(person=p, tag=tag) for p in [*new, *retagged]
+                                       for tag in sorted(getattr(p, "_import_tags", ()))])
+        entries = [self._entry(AuditAction.CREATE, "person", p.pk, p.name, person_id=p.pk,
+                               changes=services._diff({}, {name: getattr(p, name) for name in FIELDS}))
+                   for p in new]
+        entries += [self._entry(AuditAction.CHANGE, "person", p.pk, p.name, person_id=p.pk,
+                                fields=list(p._import_changes), changes=p._import_changes) for p in changed]
+        AuditEntry.objects.bulk_create(entries)
+        text_new = _("Imported from ledger: %(reason)s") % {"reason": self.reason}
+        text_changed = _("Updated from ledger: %(reason)s") % {"reason": self.reason}
+        TimelineEntry.objects.bulk_create(
+            [TimelineEntry(community_id=p.community_id, person=p, at=now, kind="imported", text=text_new[:300],
+                           actor=self.actor) for p in new]
+            + [TimelineEntry(community_id=p.community_id, person=p, at=now, kind="imported",
+                             text=text_changed[:300], actor=self.actor) for p in changed])
+
+    def _entry(self, action, object_type, object_id, text, *, person_id=None, fields=(), changes=None):
+        return AuditEntry(community_id=self.community.pk, at=self.now, user=self.actor, username=self.username,
+                          action=action, object_type=object_type, object_id=str(object_id),
+                          object_repr=str(text)[:200], person_id=person_id, fields=",".join(fields)[:200],
+                          reason=self.reason, changes=changes or {})
+
+    def _audit_created(self, objects, object_type, names):
+        AuditEntry.objects.bulk_create([
+            self._entry(AuditAction.CREATE, object_type, obj.pk, self._label(obj),
+                        changes=services._diff({}, {name: getattr(obj, name, None) for name in names}))
+            for obj in objects])
+
+    @staticmethod
+    def _label(obj):
+        if isinstance(obj, Household):
+            return f"{obj.building.door_number}-{obj.room}"
+        return str(obj)
+
