@@ -1,0 +1,33 @@
+"""Forms of the ledger pages: upload a ledger, ask why an export shows numbers whole."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.models import Community
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Ledger file"), help_text=_(".xlsx, .xls or .csv (UTF-8 or GBK)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}))
+    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none(), empty_label=None)
+    create_places = forms.BooleanField(label=_("Create missing buildings and households"), required=False,
+                                       help_text=_("Otherwise rows with an unknown building or room are reported."))
+    dry_run = forms.BooleanField(label=_("Dry run: report only, write nothing"), required=False)
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities if communities is not None else Community.objects.none()
+        if self.fields["community"].queryset.count() == 1:
+            self.fields["community"].widget = forms.HiddenInput()
+            self.initial["community"] = self.fields["community"].queryset.first().pk
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"
+            elif not isinstance(field.widget, forms.HiddenInput):
+                is_select = isinstance(field.widget, forms.Select)
+                field.widget.attrs["class"] = "form-select" if is_select else "form-control"
+
+
+class RevealExportForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you need ID numbers and phones whole?"), min_length=2, max_length=300,
+                             widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}))

@@ -1,0 +1,215 @@
+"""Ledger pages: upload a ledger, check the preview, follow the import, download the error report;
+export people to .xlsx; download a blank template. The work is in fangkong.registry.ledger."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fangkong.core import services
+from fangkong.core.models import WRITING_ROLES, Building, CareTag, Community, Grid, Residency, Role
+from fangkong.core.scope import get_visible_or_404, has_role, reaches
+from fangkong.lib.masking import mask_id, mask_phone
+from fangkong.lib.tasks import enqueue
+
+from .forms_ledgers import ImportForm, RevealExportForm
+from .ledger import columns
+from .ledger.exporter import ExportRefused, ExportScope, export_people, write_template
+from .ledger.jobs import progress
+from .ledger.reader import LedgerError, open_ledger
+from .models import ImportJob, ImportStatus
+from .tasks import import_ledger
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_ROWS = 8
+
+
+def _require_writer(user):
+    if not has_role(user, *WRITING_ROLES):
+        raise PermissionDenied(_("Only the command post, grid and building staff import and export ledgers."))
+
+
+def jobs_for(user):
+    """Import jobs a user may open: the command post sees its community's, others their own."""
+    jobs = ImportJob.objects.visible_to(user)
+    if getattr(user, "is_superuser", False):
+        return jobs
+    command = [reach.community_id for reach in reaches(user) if reach.role == Role.COMMAND_POST]
+    return jobs.filter(Q(community_id__in=command) | Q(created_by=user))
+
+
+def _preview(ledger) -> dict:
+    """The mapping found and the first rows, masked: the preview page must not show ID
+    numbers whole any more than the person list does."""
+    order = sorted(ledger.mapping.items(), key=lambda item: item[1])
+    rows = []
+    for number, cells in ledger.rows():
+        shown = []
+        for name, index in order:
+            text = columns.cell_text(cells[index] if index < len(cells) else None)
+            if name == "id_number":
+                text = mask_id(text)
+            elif name in ("phone", "landlord_phone"):
+                text = mask_phone(text)
+            shown.append(text)
+        rows.append([number, *shown])
+        if len(rows) >= PREVIEW_ROWS:
+            break
+    return {
+        "header_row": ledger.header_row, "sheet": ledger.sheet, "kind": ledger.kind, "encoding": ledger.encoding,
+        "columns": [[name, columns.cell_text(ledger.header[index])] for name, index in order],
+        "ignored": ledger.ignored, "preview": rows,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_import(request):
+    _require_writer(request.user)
+    communities = Community.objects.visible_to(request.user, write=True)
+    form = ImportForm(request.POST or None, request.FILES or None, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.FANGKONG_IMPORT_MAX_BYTES:
+            from django.template.defaultfilters import filesizeformat
+
+            form.add_error("file", _("The file is %(size)s; files up to %(limit)s can be imported.")
+                           % {"size": filesizeformat(upload.size),
+                              "limit": filesizeformat(settings.FANGKONG_IMPORT_MAX_BYTES)})
+        else:
+            job = ImportJob(community=form.cleaned_data["community"], created_by=request.user,
+                            original_name=Path(upload.name).name[:200], dry_run=form.cleaned_data["dry_run"],
+                            create_places=form.cleaned_data["create_places"])
+            job.file.save(Path(upload.name).name[-100:], upload, save=False)
+            try:
+                with open_ledger(job.file.path, job.original_name) as ledger:
+                    job.mapping = {**_preview(ledger), "language": translation.get_language()}
+            except LedgerError as error:
+                job.file.delete(save=False)
+                form.add_error("file", error.message)
+            else:
+                job.save()
+                return redirect(job)
+    return render(request, "registry/ledger_import.html", {"form": form})
+
+
+@login_required
+def import_detail(request, pk):
+    job = get_visible_or_404(jobs_for(request.user).select_related("community", "created_by"), request.user, pk=pk)
+    return render(request, "registry/ledger_job.html", _job_context(job))
+
+
+def _job_context(job):
+    processed, total = progress(job)
+    percent = min(100, round(100 * processed / total)) if total else (100 if job.status == ImportStatus.DONE else 0)
+    fields = dict(columns.FIELD_LABELS)
+    mapping = job.mapping or {}
+    return {
+        "job": job, "processed": processed, "total": total, "percent": percent,
+        "confirmed": bool(mapping.get("confirmed_at")),
+        "finished": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "columns": [(fields.get(name, name), header) for name, header in mapping.get("columns", [])],
+        "preview_header": [fields.get(name, name) for name, _header in mapping.get("columns", [])],
+        "mapping": mapping,
+    }
+
+
+@login_required
+@require_POST
+def import_start(request, pk):
+    job = get_visible_or_404(jobs_for(request.user), request.user, pk=pk)
+    _require_writer(request.user)
+    if job.status == ImportStatus.PENDING and not (job.mapping or {}).get("confirmed_at"):
+        job.mapping = {**(job.mapping or {}), "confirmed_at": timezone.now().isoformat()}
+        job.save(update_fields=["mapping"])
+        enqueue(import_ledger, job.pk)
+    return redirect(job)
+
+
+@login_required
+def import_progress(request, pk):
+    job = get_visible_or_404(jobs_for(request.user), request.user, pk=pk)
+    return render(request, "registry/ledger_job_progress.html", _job_context(job))
+
+
+@login_required
+def import_errors(request, pk):
+    job = get_visible_or_404(jobs_for(request.user), request.user, pk=pk)
+    if not job.error_report:
+        raise Http404
+    name = f"{Path(job.original_name).stem}.errors.xlsx"
+    return FileResponse(job.error_report.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+@login_required
+def import_list(request):
+    _require_writer(request.user)
+    jobs = jobs_for(request.user).select_related("community", "created_by")[:100]
+    return render(request, "registry/ledger_import_list.html", {"jobs": jobs})
+
+
+def _export_scope(request) -> ExportScope:
+    params = request.POST if request.method == "POST" else request.GET
+    scope = ExportScope(q=params.get("q", "").strip()[:100], tag=params.get("tag", ""),
+                        residency=params.get("residency", ""))
+    for name, model in (("community", Community), ("grid", Grid), ("building", Building)):
+        value = params.get(name, "")
+        if value.isdigit():
+            get_visible_or_404(model.objects.all(), request.user, pk=value)
+            setattr(scope, f"{name}_id", int(value))
+    return scope
+
+
+def _xlsx_response(handle, stem):
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(handle, as_attachment=True, filename=f"{stem}-{stamp}.xlsx", content_type=XLSX)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_export(request):
+    """GET with scope parameters (or download=1) gives the masked ledger at once, so a list page
+    can link to it. The page's form posts: masked, or whole numbers with a reason."""
+    _require_writer(request.user)
+    scope = _export_scope(request)
+    can_reveal = services.can_reveal(request.user)
+    reveal = request.method == "POST" and request.POST.get("mode") == "reveal"
+    form = RevealExportForm(request.POST if reveal else None)
+    if reveal:
+        if not can_reveal:
+            raise PermissionDenied(_("Your role may not see personal numbers whole."))
+        if form.is_valid():
+            try:
+                handle, _count = export_people(request.user, scope, reveal_reason=form.cleaned_data["reason"])
+            except ExportRefused as error:
+                form.add_error("reason", error.message)
+            else:
+                return _xlsx_response(handle, _("people-whole"))
+    elif request.method == "POST" or request.GET.get("download"):
+        handle, _count = export_people(request.user, scope)
+        return _xlsx_response(handle, _("people"))
+    return render(request, "registry/ledger_export.html", {
+        "form": form, "can_reveal": can_reveal, "scope": scope,
+        "grids": Grid.objects.visible_to(request.user).select_related("community"),
+        "buildings": Building.objects.visible_to(request.user).order_by("community", "door_sort"),
+        "tags": CareTag.choices, "residencies": Residency.choices,
+    })
+
+
+@login_required
+def ledger_template(request):
+    import tempfile
+
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
+    write_template(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=_("people-ledger-template") + ".xlsx",
+                        content_type=XLSX)
+
