@@ -48,6 +48,10 @@ def test_pages_carry_a_content_security_policy(client, db):
 
 
 def test_static_files_are_served_locally(client, db):
+    for path in ["/static/vendor/bootstrap.min.css", "/static/vendor/htmx.min.js", "/static/fangkong/app.css"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        b"".join(response.streaming_content if response.streaming else [response.content])
     html = client.get(reverse("login")).content.decode()
     assert "/static/vendor/bootstrap.min.css" in html and "http" not in html.split("<body")[0].replace(
         "http-equiv", "")

@@ -239,3 +239,9 @@ def test_both_languages_render(login, world, language, text):
     client.post(reverse("set_language"), {"language": language, "next": "/"})
     html = client.get(reverse("person_list")).content.decode()
     assert text in html
+
+
+def test_chinese_is_the_default_whatever_the_browser_says(login, world):
+    client = login(world.users["command_post"])
+    html = client.get(reverse("person_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "人员" in html and 'lang="zh-hans"' in html
