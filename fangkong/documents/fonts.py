@@ -1,0 +1,134 @@
+"""The Chinese font the printed sheets are set in.
+
+reportlab embeds (a subset of) a TrueType font into each PDF, so a sheet prints the same on any
+printer and any viewer. It reads TrueType outlines only: Noto CJK and Source Han (CFF outlines
+in .otf/.ttc) are refused, which is why we look for WenQuanYi or AR PL first.
+
+Where we look, in order:
+1. ``FANGKONG_PDF_FONT``: the path of a .ttf or .ttc (the first face of a collection is used;
+   ``path.ttc#2`` picks another);
+2. the places Debian, Ubuntu, Fedora, macOS and Windows put the usual TrueType CJK fonts
+   (on Debian: ``apt-get install fonts-wqy-zenhei``).
+
+When none is usable, the sheets fall back to reportlab's built-in CID font STSong-Light. It is
+not embedded: the PDF shows Chinese only in viewers that have Adobe's Asian font pack. A warning
+is logged once per process.
+"""
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from threading import Lock
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+logger = logging.getLogger("fangkong.documents")
+
+ENV_VAR = "FANGKONG_PDF_FONT"
+FALLBACK_CID_FONT = "STSong-Light"
+
+# Known TrueType-outline CJK fonts, best first. Noto CJK is absent on purpose (CFF outlines).
+KNOWN_PATHS = [
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # Debian/Ubuntu fonts-wqy-zenhei
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # fonts-wqy-microhei
+    "/usr/share/fonts/truetype/arphic/uming.ttc",  # fonts-arphic-uming
+    "/usr/share/fonts/truetype/arphic/ukai.ttc",  # fonts-arphic-ukai
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # fonts-droid-fallback
+    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",  # Fedora
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/TTF/wqy-zenhei.ttc",  # Arch
+    "/Library/Fonts/Arial Unicode.ttf",  # macOS
+    "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
+    "C:/Windows/Fonts/simhei.ttf",  # Windows
+    "C:/Windows/Fonts/simsun.ttc",
+]
+
+# A font is usable for the sheets only if it has these (the words on every sheet).
+REQUIRED_CHARS = "实有住户统计表体温监测潯美社区楼层"
+
+
+@dataclass(frozen=True)
+class SheetFont:
+    name: str  # the name registered with reportlab, for canvas.setFont
+    embedded: bool  # True: a TrueType font embedded in the PDF; False: the CID fallback
+    path: str = ""
+    face_name: str = ""  # the font's PostScript name, as it appears (after a subset tag) in the PDF
+
+
+_lock = Lock()
+_font: SheetFont | None = None
+
+
+def _split_index(spec: str) -> tuple[str, int]:
+    path, sep, index = spec.rpartition("#")
+    if sep and index.isdigit():
+        return path, int(index)
+    return spec, 0
+
+
+def load_truetype(spec: str) -> SheetFont | None:
+    """The font at ``spec`` (a path, optionally ``#index`` for a collection) registered with
+    reportlab, or None (logged) when it is missing, not TrueType, or has no Chinese."""
+    path, index = _split_index(spec)
+    if not Path(path).is_file():
+        return None
+    try:
+        font = TTFont(f"FangkongCJK-{Path(path).stem}-{index}", path, subfontIndex=index)
+    except (TTFError, OSError, ValueError) as error:
+        logger.warning("PDF font %s is not usable (%s): TrueType outlines are needed", path, error)
+        return None
+    missing = [ch for ch in REQUIRED_CHARS if ord(ch) not in font.face.charToGlyph]
+    if missing:
+        logger.warning("PDF font %s has no Chinese glyphs (%s missing)", path, "".join(missing[:5]))
+        return None
+    pdfmetrics.registerFont(font)
+    face = font.face.name
+    face = face.decode("latin-1") if isinstance(face, bytes) else str(face)
+    return SheetFont(name=font.fontName, embedded=True, path=path, face_name=face)
+
+
+def find_truetype() -> SheetFont | None:
+    """The first usable TrueType CJK font: the environment variable first, then KNOWN_PATHS."""
+    candidates = []
+    configured = os.environ.get(ENV_VAR, "").strip()
+    if configured:
+        candidates.append(configured)
+        if not Path(_split_index(configured)[0]).is_file():
+            logger.warning("%s=%s: no such file", ENV_VAR, configured)
+    candidates.extend(KNOWN_PATHS)
+    for spec in candidates:
+        font = load_truetype(spec)
+        if font:
+            return font
+    return None
+
+
+def sheet_font() -> SheetFont:
+    """The font for every sheet, found once per process."""
+    global _font
+    if _font is None:
+        with _lock:
+            if _font is None:
+                found = find_truetype()
+                if found is None:
+                    logger.warning(
+                        "No TrueType Chinese font found (set %s or install fonts-wqy-zenhei): printed sheets "
+                        "use %s, which is not embedded and shows only in viewers with Adobe's Asian fonts",
+                        ENV_VAR, FALLBACK_CID_FONT,
+                    )
+                    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CID_FONT))
+                    found = SheetFont(name=FALLBACK_CID_FONT, embedded=False, face_name=FALLBACK_CID_FONT)
+                else:
+                    logger.info("printed sheets use %s (%s)", found.face_name, found.path)
+                _font = found
+    return _font
+
+
+def reset() -> None:
+    """Forget the font found, so the next sheet looks again (tests change the environment)."""
+    global _font
+    with _lock:
+        _font = None
