@@ -54,15 +54,29 @@ class ScreeningError(services.ServiceError):
 # --- scope of a round ------------------------------------------------------------------------
 
 
-def round_households(round_: ScreeningRound):
-    """The households a round covers, as one queryset (one SQL statement, no stored rows):
-    the households of its grids and of its buildings, or of the whole community when it has
-    neither."""
+def round_buildings(round_: ScreeningRound):
+    """The buildings a round covers: those of its grids and its chosen buildings, or every building
+    of the community when it has neither. One queryset (subqueries, no extra round trip)."""
     grids = ScreeningRound.grids.through.objects.filter(screeninground_id=round_.pk)
     buildings = ScreeningRound.buildings.through.objects.filter(screeninground_id=round_.pk)
-    chosen = Q(building__grid_id__in=grids.values("grid_id")) | Q(building_id__in=buildings.values("building_id"))
+    chosen = Q(grid_id__in=grids.values("grid_id")) | Q(pk__in=buildings.values("building_id"))
     whole_community = ~Exists(grids) & ~Exists(buildings)
-    return Household.objects.filter(community_id=round_.community_id).filter(chosen | whole_community)
+    return Building.objects.filter(community_id=round_.community_id).filter(chosen | whole_community)
+
+
+def round_households(round_: ScreeningRound, user=None, *, write: bool = False):
+    """The households a round covers, as one queryset: computed from the round's scope every time,
+    never stored per household.
+
+    With a user, only the households they may see (or change, with write=True). The scope is taken
+    through ``Building.objects.visible_to``: a household's scope paths are its building's (same
+    community, grid and building), so this is the same set as ``Household.objects.visible_to``
+    (tests/registry/test_screening.py checks it for every role) while the database filters a few
+    hundred buildings instead of every household, and reads households in building order."""
+    buildings = round_buildings(round_)
+    if user is not None:
+        buildings = buildings.visible_to(user, write=write)
+    return Household.objects.filter(building__in=buildings)
 
 
 def _grid_leader_grids(user, community_id) -> set[int] | None:
@@ -210,7 +224,7 @@ def record_visit(actor, round_: ScreeningRound, household: Household, outcome: s
         raise ScreeningError(_("This round is closed."), code="round_closed")
     if round_.starts_at > now:
         raise ScreeningError(_("This round has not started yet."), code="round_not_started")
-    if household.community_id != round_.community_id or not round_households(round_).filter(pk=household.pk).exists():
+    if not round_households(round_).filter(pk=household.pk).exists():
         raise ScreeningError(_("This household is not in the round."), code="not_in_round")
     for attempt in range(3):
         try:
@@ -478,19 +492,21 @@ def _latest(round_id):
 def coverage(round_: ScreeningRound, user=None, *, write: bool = False, now=None,
              building: Building | None = None) -> Coverage:
     """Households visited / total and persons confirmed, added, moved out, per building, grid and
-    community. One grouped SQL statement (households left-joined to their latest visit in the
-    round, grouped by building); grids and the community are summed from the building rows."""
+    community. Two SQL statements whatever the size: households left-joined to their latest visit
+    in the round and grouped by building (the database reads them in building order, with no sort),
+    then the names of those buildings and their grids. Grids and the community are summed here
+    from the building rows (hundreds, not tens of thousands)."""
     now = now or timezone.now()
-    households = round_households(round_)
+    buildings = round_buildings(round_)
     if user is not None:
-        households = households.visible_to(user, write=write)
+        buildings = buildings.visible_to(user, write=write)
     if building is not None:
-        households = households.filter(building=building)
+        buildings = buildings.filter(pk=building.pk)
     nobody = Q(latest__outcome=Outcome.NOBODY_HOME)
     rows = (
-        households.annotate(latest=_latest(round_.pk))
-        .values("building_id", "building__door_number", "building__name", "building__door_sort",
-                "building__grid_id", "building__grid__number", "building__grid__name")
+        Household.objects.filter(building__in=buildings)
+        .annotate(latest=_latest(round_.pk))
+        .values("building_id")
         .annotate(
             total=Count("pk"),
             visited=Count("latest__id"),
@@ -505,20 +521,23 @@ def coverage(round_: ScreeningRound, user=None, *, write: bool = False, now=None
         )
         .order_by()
     )
+    tallies = {row["building_id"]: Tally(**{name: row[name] for name in Tally.FIELDS}) for row in rows}
     community = Tally()
     grids: dict[int, Place] = {}
-    buildings = []
-    for row in rows:
-        tally = Tally(**{name: row[name] for name in Tally.FIELDS})
-        label = f"{row['building__door_number']} {row['building__name']}".strip()
-        buildings.append(Place(row["building_id"], label, row["building__door_sort"], tally,
-                               row["building__grid_id"], row["building__grid__name"]))
-        grid = grids.setdefault(row["building__grid_id"], Place(
-            row["building__grid_id"], row["building__grid__name"], f"{row['building__grid__number']:05d}", Tally()))
-        grid.tally.add(tally)
-        community.add(tally)
-    buildings.sort(key=lambda p: (p.sort, p.pk))
-    return Coverage(community, sorted(grids.values(), key=lambda p: p.sort), buildings)
+    places = []
+    if tallies:
+        labels = buildings.order_by().values_list("pk", "door_number", "name", "door_sort", "grid_id", "grid__number",
+                                                  "grid__name")
+        for pk, door, name, door_sort, grid_id, grid_number, grid_name in labels:
+            tally = tallies.get(pk)
+            if tally is None:
+                continue  # a building without households
+            places.append(Place(pk, f"{door} {name}".strip(), door_sort, tally, grid_id, grid_name))
+            grid = grids.setdefault(grid_id, Place(grid_id, grid_name, f"{grid_number:05d}", Tally()))
+            grid.tally.add(tally)
+            community.add(tally)
+    places.sort(key=lambda p: (p.sort, p.pk))
+    return Coverage(community, sorted(grids.values(), key=lambda p: p.sort), places)
 
 
 def compare(current: Coverage, before: Coverage) -> Coverage:
@@ -552,7 +571,7 @@ def diff(round_a: ScreeningRound, round_b: ScreeningRound, user, *, limit: int =
     """What changed from round A to round B: households found in one and not the other, persons
     confirmed or added in A and not seen in B, and moves into and out of B's households since A
     started. Six queries, whatever the size."""
-    households = (round_households(round_a) | round_households(round_b)).visible_to(user)
+    households = round_households(round_a, user) | round_households(round_b, user)
     found = Outcome.FOUND
     not_found_a = Q(a__id__isnull=True) | Q(a__outcome__in=[o for o in Outcome.values if o != found])
     not_found_b = Q(b__id__isnull=True) | Q(b__outcome__in=[o for o in Outcome.values if o != found])
@@ -577,7 +596,7 @@ def diff(round_a: ScreeningRound, round_b: ScreeningRound, user, *, limit: int =
     not_again = (RoundMember.objects.filter(round=round_a, status__in=seen, household__in=households)
                  .exclude(Exists(seen_in_b)).count())
     since = round_a.starts_at
-    moves = Residence.objects.filter(household__in=round_households(round_b).visible_to(user)).aggregate(
+    moves = Residence.objects.filter(household__in=round_households(round_b, user)).aggregate(
         moved_in=Count("pk", filter=Q(moved_in__gte=since)), moved_out=Count("pk", filter=Q(moved_out__gte=since)))
     return RoundDiff(
         round_a, round_b, counts["both"], counts["only_b"], counts["only_a"],
@@ -603,7 +622,7 @@ def revisits(round_: ScreeningRound, user, *, now=None, building: Building | Non
     own = own_building_ids(user, round_.community_id)
     visits = (
         Visit.objects.filter(round=round_, is_latest=True, outcome=Outcome.NOBODY_HOME,
-                             household__in=round_households(round_).visible_to(user))
+                             household__in=round_households(round_, user))
         .select_related("household__building", "by")
         .annotate(mine=Case(When(household__building_id__in=own, then=Value(0)), default=Value(1),
                             output_field=IntegerField()))

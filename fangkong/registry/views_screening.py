@@ -124,7 +124,7 @@ def round_knock(request, pk):
     building = get_visible_or_404(Building.objects.select_related("grid"), request.user, write=True,
                                   pk=building_id)
     households = screening.floor_order(
-        screening.round_households(round_).visible_to(request.user, write=True).filter(building=building))
+        screening.round_households(round_, request.user, write=True).filter(building=building))
     rows = screening.knock_rows(round_, households, request.user, now=now)
     if not rows:
         raise Http404
@@ -151,7 +151,7 @@ def _row_response(request, round_, household, error=None):
             messages.error(request, error)
         return redirect(_knock_url(round_, household.building_id, household.pk))
     now = timezone.now()
-    households = screening.round_households(round_).visible_to(request.user, write=True)
+    households = screening.round_households(round_, request.user, write=True)
     row = screening.knock_rows(round_, households.filter(pk=household.pk), request.user, now=now)[0]
     tally = screening.coverage(round_, request.user, write=True, now=now,
                                building=household.building).community

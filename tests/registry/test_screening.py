@@ -378,8 +378,17 @@ def test_coverage_takes_the_same_few_queries_for_a_small_and_a_larger_community(
     large, large_cover = queries()
     assert large_cover.community.total == small_cover.community.total + 1000
     assert large == small
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):
         screening.coverage(whole, command)
+
+
+@pytest.mark.parametrize("role", ["command_post", "grid_leader", "grid_worker", "building_leader", "sampler",
+                                  "district_viewer", "outsider", "nobody"])
+def test_a_rounds_households_in_scope_are_the_households_the_user_may_see(world, whole, tower, role):
+    user = world.users[role]
+    for write in (False, True):
+        expected = set(screening.round_households(whole).visible_to(user, write=write))
+        assert set(screening.round_households(whole, user, write=write)) == expected
 
 
 def test_the_knock_page_takes_the_same_queries_for_ten_or_a_hundred_doors(world, whole, login):
@@ -556,3 +565,26 @@ def test_every_round_page_opens_for_the_roles_in_its_scope(world, whole, command
                      "round_person_add"]:
             status = client.get(reverse(name, args=[whole.pk])).status_code
             assert status in (200, 302, 403), f"{role} {name}: {status}"
+
+
+def test_a_tap_in_a_closed_round_says_so_on_the_row(world, whole, command, login):
+    screening.close_round(command, whole, "结束")
+    body = post_tap(login(command), whole, world.household_a1, "found", "tap-closed-01").content.decode()
+    assert 'role="alert"' in body and f'id="h{world.household_a1.pk}"' in body
+    assert not Visit.objects.filter(round=whole).exists()
+
+
+def test_a_tap_without_a_client_id_is_refused(world, whole, login):
+    client = login(world.users["building_leader"])
+    response = client.post(reverse("round_visit", args=[whole.pk]),
+                           {"household": world.household_a1.pk, "outcome": "found"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert not Visit.objects.filter(round=whole).exists()
+
+
+def test_the_phones_own_time_of_a_queued_tap_is_kept_when_believable(world, whole, command):
+    now = timezone.now()
+    kept = knock(whole, world.household_a1, Outcome.NOBODY_HOME, command, at=now - 3 * HOUR, now=now).visit
+    assert kept.at == now - 3 * HOUR and kept.revisit_due == now + 3 * HOUR
+    wrong_clock = knock(whole, world.household_b1, Outcome.FOUND, command, at=now + 5 * HOUR, now=now).visit
+    assert wrong_clock.at == now
