@@ -10,7 +10,7 @@ from fangkong.registry.ledger.importer import import_people
 from fangkong.registry.ledger.reader import LedgerError, open_ledger
 from tests.factories import id_number
 
-from .ledger_files import HEADER, person_row, write_csv, write_xlsx, write_zip_bomb
+from .ledger_files import HEADER, person_row, write_csv, write_excel_style_xlsx, write_xlsx, write_zip_bomb
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -147,3 +147,22 @@ def test_an_id_number_excel_turned_into_a_number_is_reported_with_the_fix(world,
     path = write_xlsx(tmp_path / "l.xlsx", [row])
     result = run(world, path, report_path=tmp_path / "errors.xlsx")
     assert result.reported == 1
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_xlsx_written_by_excel_with_shared_strings_reads_as_calamine_reads_it(world, tmp_path, prefix):
+    from python_calamine import CalamineWorkbook
+
+    rows = [["潯美社区台账 & 名单"], HEADER, person_row("陈一", 101, tags="独居老人"),
+            person_row("欧阳 娜娜", 102, building=None, room=None), person_row("陈三", 103)]
+    rows[3][3] = 13800000102  # a phone typed as a number
+    path = write_excel_style_xlsx(tmp_path / "excel.xlsx", rows, prefix=prefix, merges=["F3:F4", "G3:G4"])
+    with open_ledger(path) as ledger:
+        ours = [cells for _number, cells in ledger.rows()]
+    theirs = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()[2:]
+    theirs[1][5:7] = theirs[0][5:7]  # calamine leaves merged cells empty; we fill them
+    assert [[c if c not in (None, "") else None for c in row] for row in ours] == [
+        [c if c != "" else None for c in row] for row in theirs]
+    result = import_people(path, world.community)
+    assert (result.created, result.reported) == (3, 0), result.summary()
+    assert Person.objects.get(id_number=id_number(102)).name == "欧阳 娜娜"

@@ -84,10 +84,11 @@ def test_taken_plus_reported_is_every_data_row_and_the_summary_says_so(world, tm
     path = write_xlsx(tmp_path / "l.xlsx", rows)
     with translation.override("en"):
         result = run(world, path)
+        summary = result.summary()
     assert result.rows == 5
     assert result.taken + result.reported == result.rows
     assert (result.created, result.reported) == (2, 2)
-    assert "5 rows read: 3 taken + 2 reported." in result.summary()
+    assert "5 rows read: 3 taken + 2 reported." in summary
 
 
 def test_the_error_report_repeats_the_header_and_the_row_with_a_reason(world, tmp_path):

@@ -305,6 +305,12 @@ _T = re.compile(rf"<{_NS}t(?:\s[^>]*)?>(.*?)</{_NS}t>|<{_NS}t\s*/>", re.S)
 _SI = re.compile(rf"<{_NS}si\b[^>]*?(?:/>|>(.*?)</{_NS}si>)", re.S)
 _RPH = re.compile(rf"<{_NS}rPh\b.*?</{_NS}rPh>", re.S)
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?ref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"')
+# The shapes Excel, WPS and openpyxl write for nearly every cell, in one expression: column letters,
+# type, and the value or inline text. A row with any other shape takes the general path.
+_FAST_CELL = re.compile(
+    r'<c r="([A-Z]+)\d+"(?: s="\d+")?(?: t="(\w+)")?(?: s="\d+")?'
+    r'(?: ?/>|>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>)</c>)'
+)
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _END_ROW = re.compile(rf"</{_NS}row>")
 
@@ -322,7 +328,7 @@ def _string_item(body: str | None) -> str:
         return ""
     if body.startswith("<t>") and body.endswith("</t>") and body.count("<t") == 1:
         return _text(body[3:-4])
-    if "<rPh" in body:
+    if "rPh" in body:
         body = _RPH.sub("", body)
     return _text("".join(m.group(1) or "" for m in _T.finditer(body)))
 
@@ -501,6 +507,9 @@ class XlsxSource:
 
     @staticmethod
     def _cells(body: str, strings) -> list:
+        fast = _FAST_CELL.findall(body)
+        if fast and len(fast) == body.count("<c "):
+            return _fast_cells(fast, strings)
         cells: list = []
         position = 0
         for attrs, content in _CELL.findall(body):
@@ -542,6 +551,33 @@ class XlsxSource:
 
     def close(self):
         self.archive.close()
+
+
+def _fast_cells(found, strings) -> list:
+    cells: list = []
+    for letters, kind, raw, inline in found:
+        if not raw and not inline:
+            continue
+        position = _col_index(letters)
+        if kind == "s":
+            value = strings[int(raw)]
+        elif kind == "inlineStr":
+            value = _text(inline) if ("&" in inline or "_x" in inline) else inline
+        elif not kind or kind == "n":
+            value = int(raw) if raw.isdigit() else float(raw)
+        elif kind == "b":
+            value = raw == "1"
+        elif kind == "d":
+            value = dt.datetime.fromisoformat(raw)
+        else:
+            value = _text(raw)
+        if position != len(cells):
+            if position < len(cells):
+                cells[position] = value
+                continue
+            cells.extend([None] * (position - len(cells)))
+        cells.append(value)
+    return cells
 
 
 # --- .xls -----------------------------------------------------------------------------------
