@@ -16,16 +16,24 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = communities if communities is not None else Community.objects.none()
-        if self.fields["community"].queryset.count() == 1:
-            self.fields["community"].widget = forms.HiddenInput()
-            self.initial["community"] = self.fields["community"].queryset.first().pk
+        communities = communities if communities is not None else Community.objects.none()
+        self.fields["community"].queryset = communities
+        # One community (the usual case): no choice to make, so no field to show.
+        self.only_community = communities.first() if communities.count() == 1 else None
+        if self.only_community:
+            del self.fields["community"]
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
-            elif not isinstance(field.widget, forms.HiddenInput):
+            else:
                 is_select = isinstance(field.widget, forms.Select)
                 field.widget.attrs["class"] = "form-select" if is_select else "form-control"
+
+    def clean(self):
+        data = super().clean()
+        if self.only_community:
+            data["community"] = self.only_community
+        return data
 
 
 class RevealExportForm(forms.Form):

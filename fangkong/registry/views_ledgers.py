@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -37,12 +37,17 @@ def _require_writer(user):
 
 
 def jobs_for(user):
-    """Import jobs a user may open: the command post sees its community's, others their own."""
-    jobs = ImportJob.objects.visible_to(user)
+    """Import jobs a user may open: the command post sees its community's jobs, everyone else
+    the jobs they started (a building leader's reach has no path to a job, only its author)."""
     if getattr(user, "is_superuser", False):
-        return jobs
-    command = [reach.community_id for reach in reaches(user) if reach.role == Role.COMMAND_POST]
-    return jobs.filter(Q(community_id__in=command) | Q(created_by=user))
+        return ImportJob.objects.all()
+    command = ImportJob.objects.visible_to(user).filter(
+        community_id__in=[reach.community_id for reach in reaches(user) if reach.role == Role.COMMAND_POST])
+    return ImportJob.objects.filter(Q(pk__in=command.values("pk")) | Q(created_by=user))
+
+
+def _job(user, pk) -> ImportJob:
+    return get_object_or_404(jobs_for(user).select_related("community", "created_by"), pk=pk)
 
 
 def _preview(ledger) -> dict:
@@ -102,7 +107,7 @@ def ledger_import(request):
 
 @login_required
 def import_detail(request, pk):
-    job = get_visible_or_404(jobs_for(request.user).select_related("community", "created_by"), request.user, pk=pk)
+    job = _job(request.user, pk)
     return render(request, "registry/ledger_job.html", _job_context(job))
 
 
@@ -124,7 +129,7 @@ def _job_context(job):
 @login_required
 @require_POST
 def import_start(request, pk):
-    job = get_visible_or_404(jobs_for(request.user), request.user, pk=pk)
+    job = _job(request.user, pk)
     _require_writer(request.user)
     if job.status == ImportStatus.PENDING and not (job.mapping or {}).get("confirmed_at"):
         job.mapping = {**(job.mapping or {}), "confirmed_at": timezone.now().isoformat()}
@@ -135,13 +140,13 @@ def import_start(request, pk):
 
 @login_required
 def import_progress(request, pk):
-    job = get_visible_or_404(jobs_for(request.user), request.user, pk=pk)
+    job = _job(request.user, pk)
     return render(request, "registry/ledger_job_progress.html", _job_context(job))
 
 
 @login_required
 def import_errors(request, pk):
-    job = get_visible_or_404(jobs_for(request.user), request.user, pk=pk)
+    job = _job(request.user, pk)
     if not job.error_report:
         raise Http404
     name = f"{Path(job.original_name).stem}.errors.xlsx"
