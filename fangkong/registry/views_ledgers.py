@@ -29,6 +29,7 @@ from .tasks import import_ledger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 8
+EXPORT_PARAMS = {"download", "community", "grid", "building", "q", "tag", "residency"}
 
 
 def _require_writer(user):
@@ -197,7 +198,7 @@ def ledger_export(request):
                 form.add_error("reason", error.message)
             else:
                 return _xlsx_response(handle, _("people-whole"))
-    elif request.method == "POST" or request.GET.get("download"):
+    elif request.method == "POST" or request.GET.keys() & EXPORT_PARAMS:
         handle, _count = export_people(request.user, scope)
         return _xlsx_response(handle, _("people"))
     return render(request, "registry/ledger_export.html", {
