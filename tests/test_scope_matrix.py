@@ -5,11 +5,14 @@ A new route with an object in its URL needs an entry in MODELS below: the test f
 has one, so no route escapes the matrix."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
+from fangkong.registry.models import ImportJob, ScreeningRound
 
 MODELS = {
+    "import": ImportJob, "round": ScreeningRound,
     "person": Person, "persons": Person, "household": Household, "households": Household,
     "building": Building, "buildings": Building, "grid": Grid, "grids": Grid, "community": Community,
     "communities": Community, "zone": Zone, "zones": Zone, "unit": Unit, "units": Unit,
@@ -68,8 +71,24 @@ def test_every_route_with_an_object_is_in_the_matrix():
     assert len(object_routes()) >= 10
 
 
+def add_work(world):
+    """A screening round and import jobs (with an error report) in both communities, so that
+    their routes are walked too."""
+    jobs = []
+    for community, author in [(world.community, world.users["command_post"]),
+                              (world.other_community, world.users["outsider"]),
+                              (world.community, world.users["building_leader"])]:
+        ScreeningRound.objects.create(community=community, name="第一轮摸排", created_by=author)
+        jobs.append(ImportJob.objects.create(community=community, created_by=author, original_name="台账.xlsx",
+                                             status="done", reported=1))
+    for job in jobs:
+        job.error_report.save("errors.xlsx", ContentFile(b"PK"), save=True)
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_out_of_scope_objects_answer_404_and_in_scope_do_not(client, world, role):
+def test_out_of_scope_objects_answer_404_and_in_scope_do_not(client, world, role, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    add_work(world)
     user = world.users[role]
     client.force_login(user)
     checked = 0

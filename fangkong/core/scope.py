@@ -1,7 +1,7 @@
 """Scope: the one place that decides which rows a user may see or change.
 
 Every model that holds places or people declares ``scope_paths``: the lookups from that model to
-its community, grid and building. A role bound to a community alone reaches everything in it;
+its community, grid and building (and, for rows that belong to their author, ``owner``). A role bound to a community alone reaches everything in it;
 one bound to grids or buildings reaches only what lies under them. Views, the API and exports
 never filter by hand: they start from ``Model.objects.visible_to(user)``.
 """
@@ -54,7 +54,7 @@ def scope_q(model, user, write: bool = False) -> Q | None:
     """A Q for the rows of ``model`` the user may see (or change, with write=True).
 
     None means everything (superusers). A Q that matches nothing is returned for no role."""
-    from .models import WRITING_ROLES
+    from .models import WRITING_ROLES, Role
 
     if getattr(user, "is_superuser", False):
         return None
@@ -64,6 +64,11 @@ def scope_q(model, user, write: bool = False) -> Q | None:
         if write and reach.role not in WRITING_ROLES:
             continue
         in_community = Q(**{paths["community"]: reach.community_id})
+        if "owner" in paths and reach.role != Role.COMMAND_POST:
+            # Rows that belong to whoever made them (an import job): the command post sees all
+            # of its community's, everyone else only their own.
+            condition |= in_community & Q(**{paths["owner"]: user.pk})
+            continue
         if reach.whole_community:
             condition |= in_community
             continue

@@ -43,7 +43,7 @@ class ImportJob(models.Model):
     error_report = models.FileField(upload_to="imports/errors/%Y/%m/", blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id"}
+    scope_paths = {"community": "community_id", "owner": "created_by_id"}
 
     class Meta:
         verbose_name = _("import")

@@ -42,3 +42,17 @@ def test_building_order_is_natural(world):
     Building.objects.create(community=world.community, grid=world.grid1, door_number="17-1")
     doors = [b.door_number for b in Building.objects.filter(community=world.community)]
     assert doors == ["3", "17", "17-1", "564", "800"]
+
+
+def test_import_jobs_are_seen_by_their_author_and_the_command_post(world):
+    from fangkong.registry.models import ImportJob
+
+    leader, command = world.users["building_leader"], world.users["command_post"]
+    own = ImportJob.objects.create(community=world.community, created_by=leader, original_name="a.xlsx")
+    other = ImportJob.objects.create(community=world.community, created_by=world.users["grid_worker"],
+                                     original_name="b.xlsx")
+    elsewhere = ImportJob.objects.create(community=world.other_community, created_by=world.users["outsider"],
+                                         original_name="c.xlsx")
+    assert list(ImportJob.objects.visible_to(leader)) == [own]
+    assert set(ImportJob.objects.visible_to(command)) == {own, other}
+    assert elsewhere not in ImportJob.objects.visible_to(command)
