@@ -1,9 +1,10 @@
 """Scope: the one place that decides which rows a user may see or change.
 
 Every model that holds places or people declares ``scope_paths``: the lookups from that model to
-its community, grid and building (and, for rows that belong to their author, ``owner``). A role bound to a community alone reaches everything in it;
-one bound to grids or buildings reaches only what lies under them. Views, the API and exports
-never filter by hand: they start from ``Model.objects.visible_to(user)``.
+its community, grid and building (and, for rows that belong to their author, ``owner``). A role
+bound to a community alone reaches everything in it; one bound to grids or buildings reaches only
+what lies under them. Views, the API and exports never filter by hand: they start from
+``Model.objects.visible_to(user)``.
 """
 
 from dataclasses import dataclass
