@@ -116,7 +116,11 @@ def round_has_chosen_scope(round_: ScreeningRound) -> bool:
     return round_.grids.exists() or round_.buildings.exists()
 
 
-def _refresh_reach(round_: ScreeningRound) -> None:
+def refresh_reach(round_: ScreeningRound) -> None:
+    """Record the grids a round touches, which scope reads to show the round to grid and building
+    roles. ``create_round`` calls it; code that makes rounds another way (fixtures, imports) calls
+    it after setting the grids and buildings, or the round stays visible to community-wide roles
+    only."""
     grid_ids = list(round_.grids.values_list("pk", flat=True))
     building_ids = list(round_.buildings.values_list("pk", flat=True))
     grids = Grid.objects.filter(community_id=round_.community_id)
@@ -154,7 +158,7 @@ def create_round(actor, community: Community, *, name: str, starts_at=None, ends
                                            created_by=actor if getattr(actor, "is_authenticated", False) else None)
     round_.grids.set(grids)
     round_.buildings.set(buildings)
-    _refresh_reach(round_)
+    refresh_reach(round_)
     services.audit(actor, AuditAction.CREATE, round_, changes={
         "name": ["", round_.name],
         "scope": ["", ", ".join([str(g) for g in grids] + [str(b) for b in buildings]) or str(community)],

@@ -555,6 +555,14 @@ def test_rounds_of_other_grids_and_communities_answer_404(world, command, login)
     assert "网格二" not in body and "金沙" not in body
 
 
+def test_a_round_made_without_the_service_reaches_grid_roles_once_its_reach_is_refreshed(world):
+    round_ = ScreeningRound.objects.create(community=world.community, name="直接建的")
+    leader = world.users["building_leader"]
+    assert not ScreeningRound.objects.visible_to(leader).filter(pk=round_.pk).exists()
+    screening.refresh_reach(round_)
+    assert ScreeningRound.objects.visible_to(leader).filter(pk=round_.pk).exists()
+
+
 def test_every_round_page_opens_for_the_roles_in_its_scope(world, whole, command, login):
     knock(whole, world.household_a1, Outcome.FOUND, command)
     for role in ["command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer"]:
