@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
 from fangkong.registry.models import ImportJob, ScreeningRound
+from fangkong.registry.screening import refresh_reach
 
 MODELS = {
     "import": ImportJob, "round": ScreeningRound,
@@ -78,7 +79,7 @@ def add_work(world):
     for community, author in [(world.community, world.users["command_post"]),
                               (world.other_community, world.users["outsider"]),
                               (world.community, world.users["building_leader"])]:
-        ScreeningRound.objects.create(community=community, name="第一轮摸排", created_by=author)
+        refresh_reach(ScreeningRound.objects.create(community=community, name="第一轮摸排", created_by=author))
         jobs.append(ImportJob.objects.create(community=community, created_by=author, original_name="台账.xlsx",
                                              status="done", reported=1))
     for job in jobs:
