@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -161,6 +161,35 @@ def import_people(path, community, user=None, *, name: str = "", dry_run: bool =
     return result
 
 
+class AppendOnly:
+    """Rows of an append-only table (audit, timeline, residences, tags) inserted with one
+    executemany of plain values.
+
+    Why not bulk_create: measured on a 20,000-row ledger, the ORM's insert compiler spent about
+    two thirds of the import's time preparing these values one field at a time through several
+    layers of Python (and SQLite's 999-parameter cap cuts each insert into batches of ~50 rows).
+    These tables have no save() logic, no signals and no derived fields; the values that need the
+    database's form (datetimes, JSON) go through the field's own get_db_prep_save, once for the
+    shared timestamp and once per row for the JSON, so every database gets what the ORM would
+    have sent."""
+
+    def __init__(self, model, names):
+        self.connection = connections[router.db_for_write(model)]
+        self.fields = {name: model._meta.get_field(name) for name in names}
+        quote = self.connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields.values())
+        marks = ", ".join(["%s"] * len(names))
+        self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+
+    def prepare(self, name, value):
+        return self.fields[name].get_db_prep_save(value, self.connection)
+
+    def insert(self, rows):
+        if rows:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(self.sql, rows)
+
+
 class RowMap:
     """int -> row number, in two flat arrays with open addressing (linear probing): 12 bytes
     a slot where a dict spends about a hundred an entry."""
@@ -246,6 +275,12 @@ class _Importer:
         self.seen_new = RowMap()
         self.matched = RowMap()
         self.landlords_done: set[int] = set()
+        self.audit = AppendOnly(AuditEntry, ["community", "at", "user", "username", "action", "object_type",
+                                             "object_id", "object_repr", "person", "fields", "reason", "changes"])
+        self.timeline = AppendOnly(TimelineEntry, ["community", "person", "at", "kind", "text", "actor"])
+        self.residences = AppendOnly(Residence, ["community", "person", "household", "moved_in", "moved_out",
+                                                 "reason"])
+        self.tags = AppendOnly(PersonTag, ["person", "tag"])
 
     def _remember_building(self, building):
         self.buildings_exact[building.door_number] = building
@@ -487,9 +522,8 @@ class _Importer:
                 changed[building.pk] = (building, diff)
         if changed:
             Building.objects.bulk_update([b for b, _d in changed.values()], ["landlord_name", "landlord_phone"])
-            AuditEntry.objects.bulk_create([
-                self._entry(AuditAction.CHANGE, "building", b.pk, str(b), changes=diff, fields=list(diff))
-                for b, diff in changed.values()])
+            self._audit([(AuditAction.CHANGE, "building", b.pk, str(b), None, list(diff), diff)
+                         for b, diff in changed.values()])
 
     def _persons(self, rows: list[Row]):
         community = self.community
@@ -618,38 +652,38 @@ class _Importer:
             result.updated += len(changed)
         if moved:
             Residence.objects.filter(person__in=moved, moved_out__isnull=True).update(moved_out=now)
-        residences = [Residence(community_id=p.community_id, person=p, household=p.household, moved_in=now,
-                                reason=self.reason[:200]) for p in [*new, *moved] if p.household_id]
-        Residence.objects.bulk_create(residences)
+        at = self.residences.prepare("moved_in", now)
+        reason = self.reason[:200]
+        self.residences.insert([(p.community_id, p.pk, p.household_id, at, None, reason)
+                                for p in [*new, *moved] if p.household_id])
         if retagged:
             PersonTag.objects.filter(person__in=retagged).delete()
-        PersonTag.objects.bulk_create([PersonTag(person=p, tag=tag) for p in [*new, *retagged]
-                                       for tag in sorted(getattr(p, "_import_tags", ()))])
-        entries = [self._entry(AuditAction.CREATE, "person", p.pk, p.name, person_id=p.pk,
-                               changes=services._diff({}, {name: getattr(p, name) for name in FIELDS}))
-                   for p in new]
-        entries += [self._entry(AuditAction.CHANGE, "person", p.pk, p.name, person_id=p.pk,
-                                fields=list(p._import_changes), changes=p._import_changes) for p in changed]
-        AuditEntry.objects.bulk_create(entries)
-        text_new = _("Imported from ledger: %(reason)s") % {"reason": self.reason}
-        text_changed = _("Updated from ledger: %(reason)s") % {"reason": self.reason}
-        TimelineEntry.objects.bulk_create(
-            [TimelineEntry(community_id=p.community_id, person=p, at=now, kind="imported", text=text_new[:300],
-                           actor=self.actor) for p in new]
-            + [TimelineEntry(community_id=p.community_id, person=p, at=now, kind="imported",
-                             text=text_changed[:300], actor=self.actor) for p in changed])
+        self.tags.insert([(p.pk, tag) for p in [*new, *retagged] for tag in sorted(getattr(p, "_import_tags", ()))])
+        self._audit([(AuditAction.CREATE, "person", p.pk, p.name, p.pk, (),
+                      services._diff({}, {name: getattr(p, name) for name in FIELDS})) for p in new]
+                    + [(AuditAction.CHANGE, "person", p.pk, p.name, p.pk, list(p._import_changes), p._import_changes)
+                       for p in changed])
+        text_new = (_("Imported from ledger: %(reason)s") % {"reason": self.reason})[:300]
+        text_changed = (_("Updated from ledger: %(reason)s") % {"reason": self.reason})[:300]
+        at = self.timeline.prepare("at", now)
+        actor = self.actor.pk if self.actor else None
+        community = self.community.pk
+        self.timeline.insert([(community, p.pk, at, "imported", text_new, actor) for p in new]
+                             + [(community, p.pk, at, "imported", text_changed, actor) for p in changed])
 
-    def _entry(self, action, object_type, object_id, text, *, person_id=None, fields=(), changes=None):
-        return AuditEntry(community_id=self.community.pk, at=self.now, user=self.actor, username=self.username,
-                          action=action, object_type=object_type, object_id=str(object_id),
-                          object_repr=str(text)[:200], person_id=person_id, fields=",".join(fields)[:200],
-                          reason=self.reason, changes=changes or {})
+    def _audit(self, entries):
+        """entries: (action, object type, object id, text, person id, fields, changes)."""
+        table = self.audit
+        at = table.prepare("at", self.now)
+        user = self.actor.pk if self.actor else None
+        community, username, reason = self.community.pk, self.username, self.reason
+        table.insert([(community, at, user, username, action, object_type, str(object_id), str(text)[:200],
+                       person_id, ",".join(fields)[:200], reason, table.prepare("changes", changes or {}))
+                      for action, object_type, object_id, text, person_id, fields, changes in entries])
 
     def _audit_created(self, objects, object_type, names):
-        AuditEntry.objects.bulk_create([
-            self._entry(AuditAction.CREATE, object_type, obj.pk, self._label(obj),
-                        changes=services._diff({}, {name: getattr(obj, name, None) for name in names}))
-            for obj in objects])
+        self._audit([(AuditAction.CREATE, object_type, obj.pk, self._label(obj), None, (),
+                      services._diff({}, {name: getattr(obj, name, None) for name in names})) for obj in objects])
 
     @staticmethod
     def _label(obj):
