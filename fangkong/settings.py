@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "fangkong.core",
     "fangkong.registry",
     "fangkong.documents",
+    "fangkong.health",
+    "fangkong.testing",
     "fangkong.api",
 ]
 

@@ -4,5 +4,7 @@ urlpatterns = [
     path("", include("fangkong.core.urls")),
     path("", include("fangkong.registry.urls")),
     path("sheets/", include("fangkong.documents.urls")),
+    path("health/", include("fangkong.health.urls")),
+    path("testing/", include("fangkong.testing.urls")),
     path("api/", include("fangkong.api.urls")),
 ]

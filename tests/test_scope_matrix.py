@@ -4,7 +4,11 @@ role's scope and one outside it. Outside must answer 404 (never 403, never 200);
 A new route with an object in its URL needs an entry in MODELS below: the test fails until it
 has one, so no route escapes the matrix."""
 
+import importlib
+from pathlib import Path
+
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -45,11 +49,19 @@ def object_routes():
 
 
 def model_for(name, kwarg):
+    """The model behind a route's object: by the kwarg (building_pk) or the route name's first
+    word (person_detail), through MODELS or a scoped model whose model_name or ``route_key``
+    is that word (so a new app's routes are walked without editing this file)."""
     if kwarg != "pk":
         key = kwarg.removesuffix("_pk")
     else:
         key = name.replace("-", "_").split("_")[0]
-    assert key in MODELS, f"route {name}: add its model for '{kwarg}' to MODELS in tests/test_scope_matrix.py"
+    if key not in MODELS:
+        for model in apps.get_models():
+            if hasattr(model, "scope_paths") and key in (model._meta.model_name, getattr(model, "route_key", None)):
+                return model
+    assert key in MODELS, (f"route {name}: name it after its model, give the model route_key = '{key}', "
+                           f"or add '{key}' to MODELS in tests/test_scope_matrix.py")
     return MODELS[key]
 
 
@@ -84,6 +96,10 @@ def add_work(world):
                                              status="done", reported=1))
     for job in jobs:
         job.error_report.save("errors.xlsx", ContentFile(b"PK"), save=True)
+    # Each app's tests may add its own objects: tests/<app>/scope_work.py with add_work(world),
+    # making one object inside and one outside each role's scope.
+    for path in sorted(Path(__file__).parent.glob("*/scope_work.py")):
+        importlib.import_module(f"tests.{path.parent.name}.scope_work").add_work(world)
 
 
 @pytest.mark.parametrize("role", ROLES)
