@@ -102,6 +102,10 @@ FORMULA_START = ("=", "+", "-", "@")
 def cell_text(value) -> str:
     """A cell as the text a person typed: 101.0 -> "101", dates as 2020-01-31, an escaped
     formula ("'=1") without its apostrophe."""
+    if type(value) is str:
+        if value and (value[0] in " '\u3000\u00a0" or value[-1] in " \u3000\u00a0\t\r\n"):
+            return _clean_text(value)
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -116,7 +120,11 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value).replace("\u00a0", " ").replace("\u3000", " ").strip()
+    return _clean_text(str(value))
+
+
+def _clean_text(text: str) -> str:
+    text = text.replace("\u00a0", " ").replace("\u3000", " ").strip()
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
         text = text[1:]
     return text
