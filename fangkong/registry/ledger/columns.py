@@ -9,6 +9,7 @@ brackets ("房号（如101）") is tried without the note.
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -209,6 +210,7 @@ _DOOR_SUFFIX = re.compile(r"(号楼|号|栋|幢|楼|座)$")
 _ROOM_SUFFIX = re.compile(r"(室|房|号)$")
 
 
+@lru_cache(maxsize=1 << 16)
 def place_key(text: str, room: bool = False) -> str:
     """The key a door or room number is matched by: 564号 and ５６４ are door 564."""
     key = unicodedata.normalize("NFKC", text).replace(" ", "").upper()

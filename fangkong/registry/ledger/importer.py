@@ -26,6 +26,7 @@ import datetime as dt
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -283,6 +284,7 @@ def _id_key(number: str) -> int:
     return hash(number) | (1 << 63)
 
 
+@lru_cache(maxsize=1024)
 def _grid_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "")
 

@@ -187,7 +187,7 @@ class Ledger:
     def rows(self) -> Iterator[tuple[int, list]]:
         """(row number as the user sees it, cells) for each non-blank row below the header."""
         for number, cells in self._rows:
-            if any(cell not in (None, "") for cell in cells):
+            if len(cells) > cells.count(None) + cells.count(""):
                 yield number, cells
 
     def fraction(self) -> float:
