@@ -1,0 +1,618 @@
+"""Health control: the rules. Views, the command line and later the API call these.
+
+Days are local dates and every function that depends on "today" takes it as a parameter (``today``
+defaults to the local date), so tests run on a fixed clock and nothing relies on a nightly job:
+a measure is active from its start to its end, and over the day after by itself.
+
+Scope is the caller's for single objects (views fetch them through ``visible_to``); functions
+that list things take the user and start from ``visible_to`` themselves.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.models import AuditAction, Person, Role, RoleAssignment
+from fangkong.core.services import ServiceError, add_timeline, audit
+
+from .models import (
+    COLOUR_RANK,
+    DEFAULT_COLOURS,
+    LEVEL_RANK,
+    ArrivalReport,
+    ArrivalStatus,
+    Colour,
+    HealthReport,
+    KeyPerson,
+    Level,
+    LevelChange,
+    Measure,
+    MeasureKind,
+    PolicyStep,
+    QuarantineSite,
+    Reception,
+    RiskArea,
+    Seal,
+    SealCheck,
+    SealResult,
+    State,
+    StateChange,
+    StateColour,
+    Transfer,
+    TransferStatus,
+    Violation,
+    parse_days,
+)
+
+FEVER_FROM = Decimal("37.3")
+# States a fever report does not lower: they are already stricter.
+ABOVE_FEVER = {State.CONFIRMED, State.SUSPECTED, State.POSITIVE_ANTIGEN, State.POOL_POSITIVE, State.FEVER}
+
+DEFAULT_POLICY = {
+    Level.HIGH: [(MeasureKind.CENTRAL, 7, "1,3,7"), (MeasureKind.MONITORING, 3, "")],
+    Level.MEDIUM: [(MeasureKind.HOME, 7, "1,4,7")],
+    Level.LOW: [(MeasureKind.REPORT_TEST, 3, "1,2,3")],
+}
+
+
+class HealthError(ServiceError):
+    code = "health"
+
+
+def _today(today=None):
+    return today or timezone.localdate()
+
+
+def _day_bounds(day):
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(day, time.min), tz)
+    return start, start + timedelta(days=1)
+
+
+# --- risk areas -------------------------------------------------------------------------------
+
+
+def area_key(name: str) -> str:
+    return "".join(str(name or "").split())
+
+
+def find_area(community, name: str, parent: str = ""):
+    name, parent = area_key(name), area_key(parent)
+    areas = RiskArea.objects.filter(community=community, name=name)
+    if parent:
+        exact = areas.filter(parent=parent).first()
+        if exact:
+            return exact
+    return areas.first() if areas.count() == 1 or not parent else None
+
+
+def get_or_create_area(community, name: str, parent: str = "") -> RiskArea:
+    area = find_area(community, name, parent)
+    if area is None:
+        area = RiskArea.objects.create(community=community, name=area_key(name), parent=area_key(parent))
+    return area
+
+
+def levels_on(areas, day) -> dict[int, str]:
+    """The level of each area on a day: the strictest in force at any moment of that day (an area
+    lowered at noon was still high that morning). Areas with no history are missing from the
+    result: "unknown", not "no risk". Two queries whatever the number of areas."""
+    start, end = _day_bounds(day)
+    ids = [a.pk if hasattr(a, "pk") else a for a in areas]
+    result: dict[int, str] = {}
+    before = (LevelChange.objects.filter(area_id__in=ids, effective_from__lt=start)
+              .order_by("area_id", "-effective_from", "-id"))
+    for change in before:
+        result.setdefault(change.area_id, change.level)
+    during = LevelChange.objects.filter(area_id__in=ids, effective_from__gte=start, effective_from__lt=end)
+    for change in during:
+        current = result.get(change.area_id)
+        if current is None or LEVEL_RANK[change.level] > LEVEL_RANK[current]:
+            result[change.area_id] = change.level
+    return result
+
+
+def level_on(area, day) -> str | None:
+    return levels_on([area], day).get(area.pk)
+
+
+def current_level(area, now=None) -> str | None:
+    change = area.changes.filter(effective_from__lte=now or timezone.now()).order_by("-effective_from", "-id").first()
+    return change.level if change else None
+
+
+@transaction.atomic
+def record_level(actor, area: RiskArea, level: str, effective_from, notice_number: str = "") -> LevelChange:
+    if level not in Level.values:
+        raise HealthError(_("Unknown level."), code="unknown_level", field="level")
+    old = current_level(area, effective_from)
+    change = LevelChange.objects.create(community_id=area.community_id, area=area, level=level,
+                                        effective_from=effective_from, notice_number=notice_number[:60],
+                                        recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit(actor, AuditAction.CHANGE, area, fields=["level"], reason=notice_number,
+          changes={"level": [old or "", level], "effective_from": ["", str(effective_from)]})
+    return change
+
+
+@transaction.atomic
+def apply_notice(actor, community, changes, notice_number: str = "") -> list[LevelChange]:
+    """Record the reviewed changes of a notice: each a dict with name, parent, new_level and
+    effective_from. Areas not yet in the register are added."""
+    recorded = []
+    for change in changes:
+        if not change.get("effective_from"):
+            raise HealthError(_("Every change needs its effective time."), code="no_effective_time")
+        area = get_or_create_area(community, change["name"], change.get("parent", ""))
+        recorded.append(record_level(actor, area, change["new_level"], change["effective_from"], notice_number))
+    return recorded
+
+
+# --- policy -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ProposedMeasure:
+    kind: str
+    start: object
+    end: object
+    test_days: str
+
+    def get_kind_display(self):
+        return MeasureKind(self.kind).label
+
+
+def policy_steps(community, level: str) -> list[tuple[str, int, str]]:
+    """The community's steps for a level, or the defaults when it has not set its own."""
+    steps = list(PolicyStep.objects.filter(community=community, level=level).order_by("order", "id"))
+    if steps:
+        return [(s.kind, s.days, s.test_days) for s in steps]
+    if PolicyStep.objects.filter(community=community).exists():
+        return []
+    return list(DEFAULT_POLICY.get(level, []))
+
+
+def ensure_policy(community) -> None:
+    """Write the defaults as the community's own rows, so the command post can edit them."""
+    if PolicyStep.objects.filter(community=community).exists():
+        return
+    PolicyStep.objects.bulk_create([
+        PolicyStep(community=community, level=level, order=n, kind=kind, days=days, test_days=test_days)
+        for level, steps in DEFAULT_POLICY.items() for n, (kind, days, test_days) in enumerate(steps, 1)
+    ])
+
+
+def propose(community, level: str, start) -> list[ProposedMeasure]:
+    """The measures for someone from an area of ``level`` arriving on ``start``: the steps one
+    after another, each ``days`` long, both ends included."""
+    proposals = []
+    day = start
+    for kind, days, test_days in policy_steps(community, level):
+        end = day + timedelta(days=max(days, 1) - 1)
+        proposals.append(ProposedMeasure(kind, day, end, ",".join(str(d) for d in parse_days(test_days))))
+        day = end + timedelta(days=1)
+    return proposals
+
+
+@transaction.atomic
+def save_policy(actor, community, rows) -> None:
+    """Replace the community's policy table with ``rows`` (level, order, kind, days, test_days)."""
+    before = [str(s) + f" [{s.test_days}]" for s in PolicyStep.objects.filter(community=community)]
+    PolicyStep.objects.filter(community=community).delete()
+    steps = PolicyStep.objects.bulk_create([
+        PolicyStep(community=community, level=row["level"], order=row.get("order") or 1, kind=row["kind"],
+                   days=row["days"], test_days=",".join(str(d) for d in parse_days(row.get("test_days", ""))))
+        for row in rows
+    ])
+    audit(actor, AuditAction.CHANGE, community, community=community, fields=["measure_policy"],
+          changes={"policy": ["; ".join(before), "; ".join(str(s) + f" [{s.test_days}]" for s in steps)]})
+
+
+# --- key persons and colours ------------------------------------------------------------------
+
+
+def colours(community) -> dict[str, str]:
+    mapping = dict(DEFAULT_COLOURS)
+    mapping.update(StateColour.objects.filter(community=community).values_list("state", "colour"))
+    return mapping
+
+
+@transaction.atomic
+def set_colour(actor, community, state: str, colour: str) -> int:
+    """Change the colour of a state; every key person in it follows in one UPDATE."""
+    old = colours(community)[state]
+    StateColour.objects.update_or_create(community=community, state=state, defaults={"colour": colour})
+    changed = KeyPerson.objects.filter(community=community, state=state).update(colour=colour,
+                                                                              rank=COLOUR_RANK[colour])
+    audit(actor, AuditAction.CHANGE, community, community=community, fields=["state_colour"],
+          changes={state: [old, colour]})
+    return changed
+
+
+def _default_responsible(person):
+    if not person.household_id:
+        return None
+    assignment = (RoleAssignment.objects.filter(community_id=person.community_id, role=Role.BUILDING_LEADER,
+                                                buildings=person.household.building_id)
+                  .select_related("user").order_by("pk").first())
+    return assignment.user if assignment else None
+
+
+@transaction.atomic
+def set_state(actor, person: Person, state: str, on=None, reason: str = "") -> KeyPerson:
+    """Make the person a key person in ``state`` (or move them to it), recording the transition
+    with its date; the colour follows the community's mapping."""
+    on = _today(on)
+    if state not in State.values:
+        raise HealthError(_("Unknown state."), code="unknown_state", field="state")
+    colour = colours(person.community)[state]
+    key = KeyPerson.objects.select_for_update().filter(person=person).first()
+    old = key.state if key else ""
+    if key is None:
+        key = KeyPerson(community_id=person.community_id, person=person, responsible=_default_responsible(person))
+    elif old == state:
+        return key
+    key.state, key.since, key.colour, key.rank = state, on, colour, COLOUR_RANK[colour]
+    key.save()
+    StateChange.objects.create(community_id=person.community_id, key_person=key, person=person, old_state=old,
+                               new_state=state, on=on, reason=reason[:300],
+                               actor=actor if getattr(actor, "is_authenticated", False) else None)
+    audit(actor, AuditAction.CHANGE if old else AuditAction.CREATE, key, person=person, fields=["state"],
+          reason=reason, changes={"state": [old, state]})
+    add_timeline(person, "health_state", _("Health state: %(state)s") % {"state": State(state).label}, actor=actor)
+    return key
+
+
+def _point_at_measure(key: KeyPerson, today) -> None:
+    """Keep the key person's current measure (the one shown on the register): the active one, or
+    the next one to come, or the last one."""
+    measures = Measure.objects.filter(person_id=key.person_id, cancelled=False).order_by("start", "id")
+    chosen = (measures.filter(start__lte=today, end__gte=today).last()
+              or measures.filter(start__gt=today).first() or measures.last())
+    key.measure = chosen
+    key.measure_end = chosen.end if chosen else None
+    KeyPerson.objects.filter(pk=key.pk).update(measure=chosen, measure_end=key.measure_end)
+
+
+@transaction.atomic
+def start_measure(actor, person: Person, kind: str, start, end, test_days: str = "", *, state: str = "",
+                  arrival=None, reason: str = "", today=None) -> Measure:
+    if end < start:
+        raise HealthError(_("A measure cannot end before it starts."), code="end_before_start", field="end")
+    measure = Measure.objects.create(
+        community_id=person.community_id, person=person, kind=kind, start=start, end=end,
+        test_days=",".join(str(d) for d in parse_days(test_days)), arrival=arrival,
+        transfer_status=TransferStatus.AWAITING if kind == MeasureKind.CENTRAL else "",
+    )
+    key = KeyPerson.objects.filter(person=person).first()
+    if key is None or state:
+        key = set_state(actor, person, state or State.ARRIVAL, on=start, reason=reason)
+    _point_at_measure(key, _today(today))
+    audit(actor, AuditAction.CREATE, measure, person=person, reason=reason,
+          changes={"measure": ["", str(measure)]})
+    add_timeline(person, "measure", str(measure), actor=actor)
+    return measure
+
+
+def register(user, *, state="", colour="", building="", today=None):
+    """The key-person register, one line per person, as one queryset with everything a line shows
+    (person, household, building, current measure, site, responsible): no query per row."""
+    rows = (KeyPerson.objects.visible_to(user).exclude(state=State.CLEARED)
+            .select_related("person__household__building", "measure__site", "responsible"))
+    if state in State.values:
+        rows = rows.filter(state=state)
+    if colour in Colour.values:
+        rows = rows.filter(colour=colour)
+    if str(building).isdigit():
+        rows = rows.filter(person__household__building_id=building)
+    return rows
+
+
+def ending(user, day):
+    """Measures that end on ``day`` (the last day under the measure), for people the user sees."""
+    return (Measure.objects.visible_to(user).filter(end=day, cancelled=False)
+            .select_related("person__household__building", "site").order_by("kind", "person__name"))
+
+
+@transaction.atomic
+def end_measures(today=None, actor=None) -> int:
+    """Record the end of measures whose last day is past: the key person moves to their next
+    measure, or is cleared when none is left. Running it twice, or never, changes what anyone
+    sees about a measure's dates nothing: it only writes the transitions into the history."""
+    today = _today(today)
+    over = Measure.objects.filter(end__lt=today, ended_recorded=False, cancelled=False)
+    persons = set(over.values_list("person_id", flat=True))
+    over.update(ended_recorded=True)
+    if not persons:
+        return 0
+    still = set(Measure.objects.filter(person_id__in=persons, end__gte=today, cancelled=False)
+                .values_list("person_id", flat=True))
+    for key in KeyPerson.objects.filter(person_id__in=persons).select_related("person__community"):
+        if key.person_id in still:
+            _point_at_measure(key, today)
+        elif key.state in (State.ARRIVAL, State.CLOSE_CONTACT, State.SECONDARY_CONTACT):
+            set_state(actor, key.person, State.CLEARED, on=today, reason=_("Measure ended"))
+    return len(persons)
+
+
+# --- arrivals ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_arrival(actor, person: Person, *, travel_date, arrival_date, origin_area=None, origin_text="",
+                   transport="", companions="") -> ArrivalReport:
+    """Record an arrival. The origin's level on the travel date proposes the measures; an origin
+    not in the register (or with no level that day) is flagged for a decision, never guessed."""
+    if origin_area is None and origin_text:
+        origin_area = find_area(person.community, origin_text)
+    level = level_on(origin_area, travel_date) if origin_area else None
+    report = ArrivalReport.objects.create(
+        community_id=person.community_id, person=person, origin_area=origin_area, origin_text=origin_text[:200],
+        travel_date=travel_date, arrival_date=arrival_date, transport=transport[:100],
+        companions=companions[:200], origin_level=level or "",
+        status=ArrivalStatus.PROPOSED if level else ArrivalStatus.NEEDS_DECISION,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit(actor, AuditAction.CREATE, report, person=person,
+          changes={"origin": ["", str(origin_area or origin_text)], "level": ["", level or ""]})
+    add_timeline(person, "arrival", _("Arrival from %(origin)s") % {"origin": origin_area or origin_text},
+                 actor=actor)
+    return report
+
+
+def proposal(report: ArrivalReport) -> list[ProposedMeasure]:
+    if not report.origin_level:
+        return []
+    return propose(report.community, report.origin_level, report.arrival_date)
+
+
+@transaction.atomic
+def decide_arrival(actor, report: ArrivalReport, measures=None, reason: str = "", today=None) -> list[Measure]:
+    """Confirm the proposed measures (``measures`` None) or set others, which needs a reason.
+    An arrival needing a decision always needs measures chosen (or an empty list and a reason:
+    no measure)."""
+    if report.status in (ArrivalStatus.CONFIRMED, ArrivalStatus.OVERRIDDEN):
+        raise HealthError(_("This arrival has already been decided."), code="already_decided")
+    proposed = proposal(report)
+    if measures is None:
+        if report.status == ArrivalStatus.NEEDS_DECISION:
+            raise HealthError(_("The origin is not in the register: choose the measure."), code="needs_decision")
+        chosen, status = proposed, ArrivalStatus.CONFIRMED
+    else:
+        chosen, status = measures, ArrivalStatus.OVERRIDDEN
+        if len((reason or "").strip()) < 2:
+            raise HealthError(_("Say why the proposed measure is not taken."), code="reason_required",
+                              field="reason")
+    created = [start_measure(actor, report.person, m.kind, m.start, m.end, m.test_days, arrival=report,
+                             reason=reason, today=today) for m in chosen]
+    report.status, report.reason = status, (reason or "")[:300]
+    report.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    report.save(update_fields=["status", "reason", "decided_by"])
+    audit(actor, AuditAction.CHANGE, report, person=report.person, fields=["status"], reason=reason,
+          changes={"status": [ArrivalStatus.PROPOSED, status],
+                   "proposed": ["; ".join(f"{p.kind} {p.start}–{p.end}" for p in proposed), ""],
+                   "measures": ["", "; ".join(f"{m.kind} {m.start}–{m.end}" for m in created)]})
+    return created
+
+
+# --- quarantine sites and transfers -----------------------------------------------------------
+
+
+def sites_with_occupancy(user, today=None):
+    """Sites with ``occupied`` (people under central quarantine there today) and ``free``."""
+    today = _today(today)
+    occupied = Count("measures", filter=Q(measures__kind=MeasureKind.CENTRAL, measures__cancelled=False,
+                                          measures__start__lte=today, measures__end__gte=today))
+    sites = list(QuarantineSite.objects.visible_to(user).annotate(occupied=occupied))
+    for site in sites:
+        site.free = max(0, site.capacity - site.occupied)
+    return sites
+
+
+def occupancy(site: QuarantineSite, today=None) -> int:
+    return Measure.objects.filter(site=site, kind=MeasureKind.CENTRAL).active_on(_today(today)).count()
+
+
+@transaction.atomic
+def create_transfer(actor, site: QuarantineSite, measures, vehicle: str, departs_at, today=None) -> Transfer:
+    """A batch to a site: the people's central-quarantine measures join it. Refused when the site
+    has not enough free places."""
+    measures = list(measures)
+    if not measures:
+        raise HealthError(_("Choose the people to transfer."), code="no_people")
+    if any(m.kind != MeasureKind.CENTRAL or m.community_id != site.community_id for m in measures):
+        raise HealthError(_("Only people under central quarantine are transferred."), code="not_central")
+    already = {m.pk for m in measures if m.site_id == site.pk}
+    if occupancy(site, today) + len(measures) - len(already) > site.capacity:
+        raise HealthError(_("%(site)s has not enough free places.") % {"site": site}, code="site_full")
+    transfer = Transfer.objects.create(community_id=site.community_id, site=site, vehicle=vehicle[:50],
+                                       departs_at=departs_at,
+                                       created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    Measure.objects.filter(pk__in=[m.pk for m in measures]).update(
+        transfer=transfer, site=site, transfer_status=TransferStatus.AWAITING)
+    audit(actor, AuditAction.CREATE, transfer, changes={"people": ["", str(len(measures))]})
+    return transfer
+
+
+@transaction.atomic
+def set_transfer_status(actor, transfer: Transfer, status: str) -> Transfer:
+    if status not in TransferStatus.values:
+        raise HealthError(_("Unknown status."), code="unknown_status")
+    old = transfer.status
+    transfer.status = status
+    transfer.save(update_fields=["status"])
+    transfer.measures.update(transfer_status=status)
+    audit(actor, AuditAction.CHANGE, transfer, fields=["status"], changes={"status": [old, status]})
+    return transfer
+
+
+def manifest(transfer: Transfer):
+    return transfer.measures.select_related("person__household__building").order_by("person__name", "pk")
+
+
+# --- home quarantine seals --------------------------------------------------------------------
+
+
+@transaction.atomic
+def seal_household(actor, household, on=None, number: str = "") -> Seal:
+    existing = Seal.objects.filter(household=household, removed_on__isnull=True).first()
+    if existing:
+        return existing
+    seal = Seal.objects.create(community_id=household.community_id, household=household, sealed_on=_today(on),
+                               number=number[:40])
+    audit(actor, AuditAction.CREATE, seal, changes={"sealed_on": ["", str(seal.sealed_on)]})
+    return seal
+
+
+@transaction.atomic
+def remove_seal(actor, seal: Seal, on=None) -> Seal:
+    seal.removed_on = _today(on)
+    seal.save(update_fields=["removed_on"])
+    audit(actor, AuditAction.CHANGE, seal, fields=["removed_on"], changes={"removed_on": ["", str(seal.removed_on)]})
+    return seal
+
+
+@transaction.atomic
+def check_seal(actor, seal: Seal, result: str, on=None, note: str = "") -> SealCheck:
+    """One check per seal per day; checking again the same day replaces the result."""
+    if result not in SealResult.values:
+        raise HealthError(_("Unknown result."), code="unknown_result")
+    on = _today(on)
+    check, created = SealCheck.objects.update_or_create(
+        seal=seal, on=on, defaults={"community_id": seal.community_id, "result": result, "note": note[:200],
+                                    "checked_by": actor if getattr(actor, "is_authenticated", False) else None,
+                                    "at": timezone.now()})
+    if result == SealResult.BROKEN:
+        audit(actor, AuditAction.CHANGE, seal, fields=["seal_check"], reason=note,
+              changes={"seal": ["", SealResult.BROKEN]})
+    return check
+
+
+def seal_rows(user, day, building=""):
+    """Open seals the user sees with today's result (``result`` None: not checked yet)."""
+    from django.db.models import Subquery
+
+    today_check = SealCheck.objects.filter(seal=OuterRef("pk"), on=day)
+    seals = (Seal.objects.visible_to(user).filter(sealed_on__lte=day)
+             .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=day))
+             .select_related("household__building")
+             .annotate(result=Subquery(today_check.values("result")[:1])))
+    if str(building).isdigit():
+        seals = seals.filter(household__building_id=building)
+    return seals
+
+
+def broken_seals(user, day):
+    return seal_rows(user, day).filter(Exists(SealCheck.objects.filter(seal=OuterRef("pk"), on=day,
+                                                                       result=SealResult.BROKEN)))
+
+
+# --- release and reception --------------------------------------------------------------------
+
+
+def due_back(user, day):
+    """People whose central quarantine ends the day before ``day``: they come back on ``day``."""
+    return (Measure.objects.visible_to(user).filter(kind=MeasureKind.CENTRAL, cancelled=False,
+                                                    end=day - timedelta(days=1))
+            .select_related("person__household__building", "site")
+            .annotate(received=Exists(Reception.objects.filter(measure=OuterRef("pk"))))
+            .order_by("site__name", "person__name"))
+
+
+@transaction.atomic
+def receive(actor, measure: Measure, *, next_days: int = 0, note: str = "", today=None) -> Reception:
+    """Record a person's return at the checkpoint. With ``next_days``, home health monitoring
+    follows from today (unless a next measure is already planned)."""
+    today = _today(today)
+    reception, created = Reception.objects.get_or_create(
+        measure=measure, defaults={"community_id": measure.community_id, "person_id": measure.person_id,
+                                   "note": note[:200],
+                                   "received_by": actor if getattr(actor, "is_authenticated", False) else None})
+    if not created:
+        return reception
+    planned = Measure.objects.filter(person_id=measure.person_id, start__gte=today, cancelled=False).exists()
+    if next_days and not planned:
+        start_measure(actor, measure.person, MeasureKind.MONITORING, today, today + timedelta(days=next_days - 1),
+                      reason=_("Back from central quarantine"), today=today)
+    audit(actor, AuditAction.CREATE, reception, person=measure.person, reason=note,
+          changes={"received": ["", str(measure)]})
+    add_timeline(measure.person, "reception", _("Back from central quarantine"), actor=actor)
+    return reception
+
+
+@transaction.atomic
+def record_violation(actor, person: Person, what: str, action: str, on=None) -> Violation:
+    if not what.strip() or not action.strip():
+        raise HealthError(_("Say what happened and what was done."), code="incomplete")
+    violation = Violation.objects.create(community_id=person.community_id, person=person, on=_today(on),
+                                         what=what[:300], action=action[:300],
+                                         recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit(actor, AuditAction.CREATE, violation, person=person, changes={"what": ["", what], "action": ["", action]})
+    add_timeline(person, "violation", what, actor=actor)
+    return violation
+
+
+# --- daily health reports ---------------------------------------------------------------------
+
+
+def under_measure(user, day, building="", write=False):
+    """People the user sees who are under an active measure on ``day``."""
+    active = Measure.objects.filter(person=OuterRef("pk")).active_on(day)
+    persons = (Person.objects.visible_to(user, write=write).filter(Exists(active))
+               .select_related("household__building"))
+    if str(building).isdigit():
+        persons = persons.filter(household__building_id=building)
+    return persons.order_by("household__building__door_sort", "household__room_sort", "name")
+
+
+def is_fever(temperature, symptoms) -> bool:
+    return (temperature is not None and Decimal(str(temperature)) >= FEVER_FROM) or bool(symptoms)
+
+
+@transaction.atomic
+def record_reports(actor, day, rows) -> tuple[int, list[Person]]:
+    """Save a building's reports for a day: ``rows`` are (person, temperature, symptoms). One row
+    per person and day: sending the screen again replaces, never adds. People with 37.3 °C or
+    more, or a symptom, become "fever" (unless already in a stricter state). Returns the number
+    saved and the people raised."""
+    persons = {p.pk: p for p, _t, _s in rows}
+    existing = {r.person_id: r for r in HealthReport.objects.filter(person_id__in=persons, on=day)}
+    reporter = actor if getattr(actor, "is_authenticated", False) else None
+    new, changed, feverish = [], [], []
+    for person, temperature, symptoms in rows:
+        if temperature is None:
+            continue
+        text = ",".join(sorted(set(symptoms or [])))
+        report = existing.get(person.pk)
+        if report is None:
+            new.append(HealthReport(community_id=person.community_id, person=person, on=day,
+                                    temperature=temperature, symptoms=text, reported_by=reporter))
+        elif (report.temperature, report.symptoms) != (Decimal(str(temperature)), text):
+            report.temperature, report.symptoms, report.reported_by = temperature, text, reporter
+            changed.append(report)
+        if is_fever(temperature, symptoms):
+            feverish.append(person)
+    HealthReport.objects.bulk_create(new)
+    HealthReport.objects.bulk_update(changed, ["temperature", "symptoms", "reported_by"])
+    states = dict(KeyPerson.objects.filter(person__in=feverish).values_list("person_id", "state"))
+    raised = [p for p in feverish if states.get(p.pk) not in ABOVE_FEVER]
+    for person in raised:
+        set_state(actor, person, State.FEVER, on=day, reason=_("Daily report: fever or symptoms"))
+    return len(new) + len(changed), raised
+
+
+def missing_reports(user, day):
+    """By building: people under a measure today with no report yet. One grouped query."""
+    reported = HealthReport.objects.filter(person=OuterRef("pk"), on=day)
+    return (under_measure(user, day).filter(~Exists(reported)).order_by()
+            .values("household__building_id", "household__building__door_number")
+            .annotate(missing=Count("pk")).order_by("household__building__door_number"))
+
+
+def fever_alerts(user):
+    return (KeyPerson.objects.visible_to(user).filter(state=State.FEVER)
+            .select_related("person__household__building").order_by("-since", "id"))
