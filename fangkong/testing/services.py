@@ -1,0 +1,726 @@
+"""Testing rounds: the rules. The pages, the API and the benchmarks call these functions.
+
+Scanning follows pretix's ``perform_checkin``: ``scan`` returns an ``Answer`` for an accepted swab
+and raises ``ScanRefused`` (a ServiceError with a machine code and a message) otherwise. Every
+scan carries a client id; a client id seen before answers what it answered the first time and
+changes nothing, refusals included (they are kept in ``Refusal``). Two phones scanning the same
+person at the same moment leave one sample: the database's unique (round, person) decides and
+the loser gets ``already_sampled``.
+
+Who must be tested, who was sampled, what came back, who is untested: computed from the round's
+scope, its samples and its tubes' results every time, in a few grouped statements.
+"""
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core import services as core
+from fangkong.core.models import AuditAction, Building, Community, Grid, Person, Role, TimelineEntry
+from fangkong.core.scope import has_role
+
+from . import codes
+from .models import (
+    AntigenReport,
+    AntigenResult,
+    Exemption,
+    PersonCode,
+    PoolSize,
+    Refusal,
+    Sample,
+    TestRound,
+    Tube,
+    TubeResult,
+)
+
+# Roles that may scan swabs; scope still decides whom (a sampler is bound to the community).
+SCAN_ROLES = (Role.SAMPLER, Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER)
+MANAGE_ROLES = (Role.COMMAND_POST, Role.GRID_LEADER)
+
+
+class TestingError(core.ServiceError):
+    __test__ = False
+    code = "testing"
+
+
+class ScanRefused(TestingError):
+    """A scan the server will not record: ``code`` says why, ``details`` where and when (already
+    sampled) or what tube (tube full)."""
+
+    def __init__(self, message, code, details=None):
+        super().__init__(message, code=code)
+        self.details = details or {}
+
+    def as_dict(self):
+        return {"ok": False, "code": self.code, "message": self.message, **self.details}
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+def refresh_reach(round_: TestRound) -> None:
+    grid_ids = list(round_.grids.values_list("pk", flat=True))
+    building_ids = list(round_.buildings.values_list("pk", flat=True))
+    grids = Grid.objects.filter(community_id=round_.community_id)
+    if grid_ids or building_ids:
+        grids = grids.filter(Q(pk__in=grid_ids) | Q(pk__in=Building.objects.filter(pk__in=building_ids)
+                                                        .values("grid_id")))
+    round_.reach_grids.set(list(grids))
+
+
+def can_manage(user, community_id) -> bool:
+    return has_role(user, *MANAGE_ROLES, community_id=community_id)
+
+
+def can_scan(user, community_id) -> bool:
+    return has_role(user, *SCAN_ROLES, community_id=community_id)
+
+
+@transaction.atomic
+def create_round(actor, community: Community, *, name: str, date=None, pool_size: int = PoolSize.TEN,
+                 grids=(), buildings=(), sampling_points: str = "", exempt_under_age: int = 0,
+                 retest_of: TestRound | None = None) -> TestRound:
+    grids, buildings = list(grids), list(buildings)
+    if pool_size not in PoolSize.values:
+        raise TestingError(_("Choose a pool size of 1, 5, 10 or 20."), code="pool_size", field="pool_size")
+    if any(g.community_id != community.pk for g in grids) or any(b.community_id != community.pk for b in buildings):
+        raise TestingError(_("A round covers places of one community."), code="other_community")
+    if not can_manage(actor, community.pk):
+        raise TestingError(_("Only the command post or a grid leader starts a testing round."), code="not_allowed")
+    round_ = TestRound.objects.create(
+        community=community, name=name.strip()[:100], date=date or timezone.localdate(), pool_size=pool_size,
+        sampling_points=sampling_points, exempt_under_age=exempt_under_age, retest_of=retest_of,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    round_.grids.set(grids)
+    round_.buildings.set(buildings)
+    refresh_reach(round_)
+    core.audit(actor, AuditAction.CREATE, round_, changes={"name": ["", round_.name],
+                                                           "pool_size": ["", str(pool_size)]})
+    return round_
+
+
+def create_retest_round(actor, round_: TestRound, *, name: str = "") -> TestRound:
+    """单管复核: a single-tube round over the buildings of this round's retest list."""
+    building_ids = set(retest_persons(round_).values_list("household__building_id", flat=True))
+    buildings = list(Building.objects.filter(pk__in=building_ids)) or list(round_.buildings.all())
+    return create_round(actor, round_.community, name=name or _("%(round)s single-tube retest") % {"round": round_},
+                        pool_size=PoolSize.SINGLE, buildings=buildings, grids=[] if buildings else round_.grids.all(),
+                        retest_of=round_)
+
+
+def round_buildings(round_: TestRound):
+    """The buildings a round covers: its grids' and its chosen ones, or the whole community."""
+    grids = TestRound.grids.through.objects.filter(testround_id=round_.pk)
+    chosen = TestRound.buildings.through.objects.filter(testround_id=round_.pk)
+    picked = Q(grid_id__in=grids.values("grid_id")) | Q(pk__in=chosen.values("building_id"))
+    whole = ~Exists(grids) & ~Exists(chosen)
+    return Building.objects.filter(community_id=round_.community_id).filter(picked | whole)
+
+
+def must_test(round_: TestRound, user=None):
+    """Everyone who must be tested in the round: the persons living in its buildings (or, for a
+    retest round, the retest list of the round it retests), minus the exempt and the infants
+    under the round's age; with a user, only those they may see."""
+    if round_.retest_of_id:
+        persons = retest_persons(round_.retest_of)
+    else:
+        persons = Person.objects.filter(community_id=round_.community_id,
+                                        household__building__in=round_buildings(round_))
+    persons = persons.exclude(Exists(Exemption.objects.filter(round_id=round_.pk, person_id=OuterRef("pk"))))
+    if round_.exempt_under_age:
+        born_after = _years_before(round_.date, round_.exempt_under_age)
+        persons = persons.exclude(birth_date__gt=born_after)
+    if user is not None:
+        persons = persons.visible_to(user)
+    return persons
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@transaction.atomic
+def exempt(actor, round_: TestRound, person: Person, reason: str, note: str = "") -> Exemption:
+    exemption, _created = Exemption.objects.update_or_create(
+        round=round_, person=person,
+        defaults={"community_id": round_.community_id, "reason": reason, "note": note[:200],
+                  "by": actor if getattr(actor, "is_authenticated", False) else None})
+    core.audit(actor, AuditAction.CHANGE, round_, person=person, fields=["exemption"], reason=note,
+               changes={"exemption": ["", reason]})
+    return exemption
+
+
+# --- scanning --------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    code: str
+    message: str
+    person: str = ""
+    place: str = ""
+    tube: str = ""
+    n: int = 0
+    pool_size: int = 0
+    tube_closed: bool = False
+    at: str = ""
+    repeated: bool = False
+    ok: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        data = asdict(self)
+        data.update(data.pop("extra"))
+        return data
+
+
+def _place(person_row) -> str:
+    door, room = person_row
+    return f"{door}-{room}" if door else ""
+
+
+def _local(at) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def _refuse(round_, client_id, message, code, details=None):
+    """Raise ScanRefused, after keeping it by client id (so the same scan again gets it again)."""
+    if client_id:
+        try:
+            with transaction.atomic():
+                Refusal.objects.create(round=round_, client_id=client_id, code=code, message=message[:300])
+        except IntegrityError:
+            pass
+    raise ScanRefused(message, code, details)
+
+
+def _repeated(round_, client_id) -> Answer | None:
+    """What a client id was answered the first time, or None for a new one. Raises for a refusal."""
+    sample = (Sample.objects.filter(round=round_, client_id=client_id)
+              .values("at", "person__name", "tube__code", "tube__n", "tube__pool_size", "tube__closed_at",
+                      "person__household__building__door_number", "person__household__room").first())
+    if sample:
+        return Answer("accepted", _("Sampled."), person=sample["person__name"],
+                      place=_place((sample["person__household__building__door_number"],
+                                    sample["person__household__room"])),
+                      tube=sample["tube__code"], n=sample["tube__n"], pool_size=sample["tube__pool_size"],
+                      tube_closed=sample["tube__closed_at"] is not None, at=_local(sample["at"]), repeated=True)
+    refusal = Refusal.objects.filter(round=round_, client_id=client_id).first()
+    if refusal:
+        raise ScanRefused(refusal.message, refusal.code, {"repeated": True})
+    return None
+
+
+def scan(round_: TestRound, tube_code: str, person_code: str, client_id: str, user, *, point: str = "",
+         at=None) -> Answer:
+    """One swab: the person of ``person_code`` into the tube ``tube_code`` (opened by its first
+    scan). Returns the accepted Answer or raises ScanRefused with one of: unknown_code,
+    revoked_code, out_of_scope, already_sampled, tube_full, tube_other_round, round_closed,
+    not_allowed, bad_request."""
+    client_id = (client_id or "").strip()[:64]
+    tube_code = (tube_code or "").strip().upper()[:40]
+    if not client_id:
+        raise ScanRefused(_("The scan has no client id."), "bad_request")
+    # Step 1: the same scan sent again (a retry, the offline queue) answers as the first time.
+    repeated = _repeated(round_, client_id)
+    if repeated:
+        return repeated
+    if not round_.is_open:
+        _refuse(round_, client_id, _("This round is closed."), "round_closed")
+    if not tube_code:
+        _refuse(round_, client_id, _("Scan the tube first."), "bad_request")
+    # Step 2: the code. Altered or made up: unknown; signed but an older version: revoked.
+    parsed = codes.parse(person_code)
+    if parsed is None:
+        _refuse(round_, client_id, _("This code is not a Fangkong person code, or it was altered."), "unknown_code")
+    code = PersonCode.objects.filter(key=parsed.key).values("person_id", "version").first()
+    if code is None:
+        _refuse(round_, client_id, _("This person code is not known."), "unknown_code")
+    if parsed.version != code["version"]:
+        _refuse(round_, client_id, _("This person code was revoked: print or open a new one."), "revoked_code")
+    return scan_person(round_, tube_code, code["person_id"], client_id, user, point=point, at=at)
+
+
+def scan_person(round_: TestRound, tube_code: str, person_id: int, client_id: str, user, *, point: str = "",
+                at=None) -> Answer:
+    """The rest of a scan once the person is known (the manual fallback by name comes in here)."""
+    now = timezone.now()
+    at = _scan_time(at, now)
+    # Step 3: the person must be someone this round tests and this user may see.
+    person = (must_test(round_, user).filter(pk=person_id)
+              .values_list("name", "household__building__door_number", "household__room").first())
+    if person is None:
+        if not can_scan(user, round_.community_id):
+            _refuse(round_, client_id, _("Your role does not scan swabs."), "not_allowed")
+        _refuse(round_, client_id, _("This person is not to be tested in this round (or not in your area)."),
+                "out_of_scope")
+    name, place = person[0], _place(person[1:])
+    if not can_scan(user, round_.community_id):
+        _refuse(round_, client_id, _("Your role does not scan swabs."), "not_allowed")
+    # Step 4: the tube (opened by its first scan) and the swab, in one transaction. The tube row is
+    # locked, so two swabs never overfill it; the unique (round, person) keeps one swab per person.
+    try:
+        with transaction.atomic():
+            tube = _open_tube(round_, tube_code, user, point, now)
+            if tube.round_id != round_.pk:
+                raise ScanRefused(_("Tube %(tube)s belongs to another round.") % {"tube": tube.code},
+                                  "tube_other_round", {"tube": tube.code})
+            if tube.closed_at is not None or tube.n >= tube.pool_size:
+                raise ScanRefused(_("Tube %(tube)s is full or closed: scan a new tube.") % {"tube": tube.code},
+                                  "tube_full", {"tube": tube.code, "n": tube.n, "pool_size": tube.pool_size})
+            Sample.objects.create(community_id=round_.community_id, round=round_, tube=tube, person_id=person_id,
+                                  client_id=client_id, at=at,
+                                  scanned_by=user if getattr(user, "is_authenticated", False) else None)
+            tube.n += 1
+            fields = {"n": tube.n}
+            if tube.n >= tube.pool_size:
+                tube.closed_at = fields["closed_at"] = now
+            Tube.objects.filter(pk=tube.pk).update(**fields)
+    except ScanRefused as refused:
+        _refuse(round_, client_id, refused.message, refused.code, refused.details)
+    except IntegrityError:
+        repeated = _repeated(round_, client_id)
+        if repeated:
+            return repeated
+        earlier = (Sample.objects.filter(round=round_, person_id=person_id, void=False)
+                   .values("at", "tube__code", "tube__point").first())
+        if earlier is None:
+            raise
+        _refuse(round_, client_id,
+                _("Already sampled in this round: tube %(tube)s, %(point)s %(at)s.")
+                % {"tube": earlier["tube__code"], "point": earlier["tube__point"], "at": _local(earlier["at"])},
+                "already_sampled",
+                {"tube": earlier["tube__code"], "point": earlier["tube__point"], "at": _local(earlier["at"])})
+    return Answer("accepted", _("Sampled."), person=name, place=place, tube=tube.code, n=tube.n,
+                  pool_size=tube.pool_size, tube_closed=tube.closed_at is not None, at=_local(at))
+
+
+def _open_tube(round_, code, user, point, now) -> Tube:
+    tube = Tube.objects.select_for_update().filter(community_id=round_.community_id, code=code).first()
+    if tube is not None:
+        return tube
+    try:
+        with transaction.atomic():
+            return Tube.objects.create(community_id=round_.community_id, round=round_, code=code,
+                                       pool_size=round_.pool_size, point=point[:100], opened_at=now,
+                                       opened_by=user if getattr(user, "is_authenticated", False) else None)
+    except IntegrityError:
+        # Opened by another phone at this very moment.
+        return Tube.objects.select_for_update().get(community_id=round_.community_id, code=code)
+
+
+def _scan_time(at, now):
+    """The phone's time of a queued scan, believed up to a day back and never in the future."""
+    if at is None:
+        return now
+    if isinstance(at, str):
+        from django.utils.dateparse import parse_datetime
+
+        at = parse_datetime(at)
+        if at is None:
+            return now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + dt.timedelta(minutes=5) or at < now - dt.timedelta(hours=24):
+        return now
+    return min(at, now)
+
+
+def scan_many(round_: TestRound, scans, user) -> list[dict]:
+    """A batch (the phone's offline queue, another sampling app): one answer per scan, in order."""
+    answers = []
+    for item in scans:
+        try:
+            if item.get("person_id") and not item.get("person_code"):
+                answer = scan_person(round_, item.get("tube_code", ""), int(item["person_id"]),
+                                     item.get("client_id", ""), user, point=item.get("point", ""), at=item.get("at"))
+            else:
+                answer = scan(round_, item.get("tube_code", ""), item.get("person_code", ""),
+                              item.get("client_id", ""), user, point=item.get("point", ""), at=item.get("at"))
+            data = answer.as_dict()
+        except ScanRefused as refused:
+            data = refused.as_dict()
+        except (TypeError, ValueError):
+            data = {"ok": False, "code": "bad_request", "message": _("This scan could not be read.")}
+        data["client_id"] = item.get("client_id", "")
+        answers.append(data)
+    return answers
+
+
+def close_tube(actor, round_: TestRound, tube_code: str) -> Tube:
+    """Close a tube by hand (fewer people left than the pool size). Closing twice is harmless."""
+    tube = Tube.objects.filter(round=round_, code=(tube_code or "").strip().upper()).first()
+    if tube is None:
+        raise TestingError(_("No such tube in this round."), code="unknown_tube")
+    if tube.closed_at is None:
+        Tube.objects.filter(pk=tube.pk, closed_at__isnull=True).update(closed_at=timezone.now())
+        tube.refresh_from_db()
+    return tube
+
+
+def find_persons(round_: TestRound, user, query: str, limit: int = 20):
+    """The manual fallback: name, pinyin initials, last 4 of ID or phone, door-room."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    return list(must_test(round_, user).search(query).select_related("household__building")
+                .annotate(sampled=Exists(Sample.objects.filter(round=round_, person_id=OuterRef("pk"), void=False)))
+                .order_by("name", "pk")[:limit])
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+RESULT_WORDS = {
+    "negative": TubeResult.NEGATIVE, "neg": TubeResult.NEGATIVE, "阴性": TubeResult.NEGATIVE, "-": TubeResult.NEGATIVE,
+    "positive": TubeResult.POSITIVE, "pos": TubeResult.POSITIVE, "阳性": TubeResult.POSITIVE, "+": TubeResult.POSITIVE,
+    "invalid": TubeResult.INVALID, "无效": TubeResult.INVALID, "不合格": TubeResult.INVALID,
+}
+
+
+@dataclass
+class ImportReport:
+    taken: int = 0
+    unchanged: int = 0
+    unknown: list = field(default_factory=list)  # (row, tube code)
+    problems: list = field(default_factory=list)  # (row, tube code, reason)
+    negative: int = 0
+    positive: int = 0
+    invalid: int = 0
+    retest_persons: int = 0
+    positive_persons: int = 0
+    resample_persons: int = 0
+
+    def as_dict(self):
+        return {"taken": self.taken, "unchanged": self.unchanged, "negative": self.negative,
+                "positive": self.positive, "invalid": self.invalid, "retest_persons": self.retest_persons,
+                "positive_persons": self.positive_persons, "resample_persons": self.resample_persons,
+                "unknown": [{"row": r, "tube": c} for r, c in self.unknown],
+                "problems": [{"row": r, "tube": c, "reason": why} for r, c, why in self.problems]}
+
+
+def _parse_time(value, default):
+    if value in (None, ""):
+        return default
+    if isinstance(value, dt.datetime):
+        at = value
+    else:
+        from django.utils.dateparse import parse_datetime
+
+        at = parse_datetime(str(value).strip().replace("/", "-"))
+        if at is None:
+            raise ValueError(str(value))
+    return timezone.make_aware(at) if timezone.is_naive(at) else at
+
+
+CHUNK = 5000
+
+
+def import_results(actor, round_: TestRound, rows, *, now=None) -> ImportReport:
+    """Lab results per tube: rows of (row number, tube code, result, time). Set-based: the tubes
+    are read and written in chunks of a few thousand, whatever the number of rows.
+
+    - negative: every person in the tube is negative for the round (nothing is written per person);
+    - positive, pooled: every person in it goes on the single-tube retest list (timeline entry);
+    - positive, single tube: the person is positive (timeline entry, status on the person file);
+    - invalid: the tube's samples are made void, so its people are to be sampled again;
+    - a tube not in the round is reported, not dropped; a tube that already has this result is
+      unchanged, so the same file imported twice changes nothing."""
+    now = now or timezone.now()
+    report = ImportReport()
+    wanted: dict[str, tuple] = {}
+    for number, code, result, at in rows:
+        code = str(code or "").strip().upper()
+        if not code:
+            continue
+        word = RESULT_WORDS.get(str(result or "").strip().lower())
+        if word is None:
+            report.problems.append((number, code, _("Unknown result %(value)s") % {"value": result}))
+            continue
+        try:
+            when = _parse_time(at, now)
+        except ValueError:
+            report.problems.append((number, code, _("Unreadable time %(value)s") % {"value": at}))
+            continue
+        wanted[code] = (number, word, when)
+    codes_ = list(wanted)
+    changed: dict[str, list] = {TubeResult.NEGATIVE: [], TubeResult.POSITIVE: [], TubeResult.INVALID: []}
+    updates = []
+    for start in range(0, len(codes_), CHUNK):
+        chunk = codes_[start:start + CHUNK]
+        found = {code: (pk, result) for code, pk, result in
+                 Tube.objects.filter(round=round_, code__in=chunk).values_list("code", "id", "result")}
+        for code in chunk:
+            number, word, when = wanted[code]
+            if code not in found:
+                report.unknown.append((number, code))
+            elif found[code][1] == word:
+                report.unchanged += 1
+            else:
+                updates.append((found[code][0], word, when))
+                changed[word].append(found[code][0])
+    report.unknown.sort()
+    report.taken = len(updates)
+    report.negative, report.positive, report.invalid = (len(changed[w]) for w in
+                                                        (TubeResult.NEGATIVE, TubeResult.POSITIVE, TubeResult.INVALID))
+    with transaction.atomic():
+        _write_results(updates)
+        _after_results(actor, round_, changed, report, now)
+        if updates:
+            core.audit(actor, AuditAction.CHANGE, round_, fields=["results"],
+                       changes={"results": ["", f"{report.taken} tubes"]})
+    return report
+
+
+def _write_results(updates) -> None:
+    """Many tubes' results in one statement per chunk: UPDATE ... FROM a VALUES list (SQLite 3.33+
+    and PostgreSQL both take it)."""
+    table = Tube._meta.db_table
+    ops = connection.ops
+    for start in range(0, len(updates), CHUNK):
+        chunk = updates[start:start + CHUNK]
+        rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        params = []
+        for pk, word, when in chunk:
+            params += [pk, word, ops.adapt_datetimefield_value(when)]
+        cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET result = v.column2, result_at = v.column3{cast} "
+                f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1", params)
+
+
+def _after_results(actor, round_, changed, report, now) -> None:
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    entries = []
+    positive = changed[TubeResult.POSITIVE]
+    for start in range(0, len(positive), CHUNK):
+        samples = (Sample.objects.filter(tube_id__in=positive[start:start + CHUNK], void=False)
+                   .values_list("person_id", "person__community_id", "tube__code", "tube__pool_size"))
+        for person_id, community_id, code, pool in samples:
+            if pool > 1:
+                report.retest_persons += 1
+                text = _("Pool %(tube)s positive in %(round)s: single-tube retest") % {"tube": code, "round": round_}
+                kind = "test_retest"
+            else:
+                report.positive_persons += 1
+                text = _("Single-tube result positive in %(round)s (tube %(tube)s)") % {"tube": code, "round": round_}
+                kind = "test_positive"
+            entries.append(TimelineEntry(community_id=community_id, person_id=person_id, at=now, kind=kind,
+                                         text=text[:300], actor=by))
+    invalid = changed[TubeResult.INVALID]
+    for start in range(0, len(invalid), CHUNK):
+        samples = Sample.objects.filter(tube_id__in=invalid[start:start + CHUNK], void=False)
+        for person_id, community_id, code in samples.values_list("person_id", "community_id", "tube__code"):
+            report.resample_persons += 1
+            entries.append(TimelineEntry(
+                community_id=community_id, person_id=person_id, at=now, kind="test_resample",
+                text=(_("Tube %(tube)s invalid in %(round)s: to be sampled again")
+                      % {"tube": code, "round": round_})[:300], actor=by))
+        samples.update(void=True)
+    TimelineEntry.objects.bulk_create(entries, batch_size=2000)
+
+
+# --- lists and coverage ----------------------------------------------------------------------
+
+
+def _live_sample(round_id):
+    return FilteredRelation("test_samples", condition=Q(test_samples__round_id=round_id,
+                                                        test_samples__void=False))
+
+
+def retest_persons(round_: TestRound):
+    """单管复核: the persons of the round's positive pools (tubes of a pooled round)."""
+    samples = Sample.objects.filter(round_id=round_.pk, void=False, tube__result=TubeResult.POSITIVE,
+                                    tube__pool_size__gt=1)
+    return Person.objects.filter(pk__in=samples.values("person_id"))
+
+
+def positive_persons(round_: TestRound):
+    samples = Sample.objects.filter(round_id=round_.pk, void=False, tube__result=TubeResult.POSITIVE,
+                                    tube__pool_size=1)
+    return Person.objects.filter(pk__in=samples.values("person_id"))
+
+
+def retest_list(round_: TestRound, user):
+    """The retest list by building, for the building leaders: (building, [persons])."""
+    persons = (retest_persons(round_).visible_to(user).select_related("household__building")
+               .order_by("household__building__door_sort", "household__room_sort", "name"))
+    return _by_building(persons)
+
+
+def untested(round_: TestRound, user, building: Building | None = None):
+    """Who must be tested and has no live sample yet, by building, with rooms: (building, [persons])."""
+    persons = must_test(round_, user).exclude(
+        Exists(Sample.objects.filter(round_id=round_.pk, person_id=OuterRef("pk"), void=False)))
+    if building is not None:
+        persons = persons.filter(household__building=building)
+    persons = persons.select_related("household__building").order_by(
+        "household__building__door_sort", "household__room_sort", "name", "pk")
+    return _by_building(persons)
+
+
+def _by_building(persons):
+    groups: dict[int, tuple] = {}
+    for person in persons:
+        building = person.household.building if person.household_id else None
+        key = building.pk if building else 0
+        groups.setdefault(key, (building, []))[1].append(person)
+    return list(groups.values())
+
+
+@dataclass
+class Tally:
+    must: int = 0
+    sampled: int = 0
+    back: int = 0
+    negative: int = 0
+    retest: int = 0
+    positive: int = 0
+    resample: int = 0
+
+    FIELDS = ("must", "sampled", "back", "negative", "retest", "positive", "resample")
+
+    @property
+    def untested(self):
+        return self.must - self.sampled
+
+    @property
+    def percent(self):
+        return round(100 * self.sampled / self.must) if self.must else 100
+
+    def add(self, other):
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+@dataclass
+class Place:
+    pk: int
+    label: str
+    sort: str
+    tally: Tally
+
+
+@dataclass
+class Coverage:
+    community: Tally
+    grids: list
+    buildings: list
+
+
+def coverage(round_: TestRound, user) -> Coverage:
+    """Must test, sampled, results back, negative, retest, positive, to sample again and untested,
+    per building, grid and community. Two statements whatever the size: the persons to test
+    left-joined to their live sample and its tube, grouped by building; then the buildings' names.
+    Grids and the community are summed here from the building rows.
+
+    "To sample again" is someone whose sample was made void (invalid tube) and who has no live
+    sample yet: they count as untested too."""
+    persons = must_test(round_, user).annotate(s=_live_sample(round_.pk))
+    void = Sample.objects.filter(round_id=round_.pk, person_id=OuterRef("pk"), void=True)
+    rows = (persons.values("household__building_id").annotate(
+        must=Count("pk"),
+        sampled=Count("s__id"),
+        back=Count("s__id", filter=~Q(s__tube__result="")),
+        negative=Count("s__id", filter=Q(s__tube__result=TubeResult.NEGATIVE)),
+        retest=Count("s__id", filter=Q(s__tube__result=TubeResult.POSITIVE, s__tube__pool_size__gt=1)),
+        positive=Count("s__id", filter=Q(s__tube__result=TubeResult.POSITIVE, s__tube__pool_size=1)),
+        resample=Count("pk", filter=Q(s__id__isnull=True) & Q(Exists(void))),
+    ).order_by())
+    tallies = {row["household__building_id"]: Tally(**{n: row[n] for n in Tally.FIELDS}) for row in rows}
+    community, grids, places = Tally(), {}, []
+    if tallies:
+        labels = (Building.objects.filter(pk__in=[k for k in tallies if k])
+                  .values_list("pk", "door_number", "name", "door_sort", "grid_id", "grid__number", "grid__name"))
+        for pk, door, name, door_sort, grid_id, grid_number, grid_name in labels:
+            tally = tallies[pk]
+            places.append(Place(pk, f"{door} {name}".strip(), door_sort, tally))
+            grids.setdefault(grid_id, Place(grid_id, grid_name, f"{grid_number:05d}", Tally())).tally.add(tally)
+        for tally in tallies.values():
+            community.add(tally)
+    places.sort(key=lambda p: (p.sort, p.pk))
+    return Coverage(community, sorted(grids.values(), key=lambda p: p.sort), places)
+
+
+# --- a person's status -----------------------------------------------------------------------
+
+
+@dataclass
+class PersonStatus:
+    round: TestRound
+    state: str  # untested, sampled, negative, retest, positive, resample
+    label: str
+    at: object = None
+
+
+STATE_LABELS = {
+    "sampled": _("sampled, waiting for the result"), "negative": _("negative"),
+    "retest": _("on the single-tube retest list"), "positive": _("POSITIVE (single tube)"),
+    "resample": _("to be sampled again"),
+}
+
+
+def person_status(person: Person, limit: int = 3) -> list[PersonStatus]:
+    """The person's latest rounds with a sample, newest first (two queries)."""
+    samples = (Sample.objects.filter(person=person).select_related("round", "tube")
+               .order_by("-at", "-pk")[:limit * 2])
+    seen, statuses = set(), []
+    for sample in samples:
+        if sample.round_id in seen:
+            continue
+        seen.add(sample.round_id)
+        if sample.void:
+            state = "resample"
+        elif sample.tube.result == TubeResult.NEGATIVE:
+            state = "negative"
+        elif sample.tube.result == TubeResult.POSITIVE:
+            state = "retest" if sample.tube.pool_size > 1 else "positive"
+        elif sample.tube.result == TubeResult.INVALID:
+            state = "resample"
+        else:
+            state = "sampled"
+        statuses.append(PersonStatus(sample.round, state, str(STATE_LABELS[state]), sample.at))
+    return statuses[:limit]
+
+
+# --- antigen self-tests ----------------------------------------------------------------------
+
+
+def record_antigen(actor, persons_results: dict, *, date=None) -> dict:
+    """A building leader's screen: {person: result} for one day. A person reported twice the same
+    day keeps the last answer; a positive writes the timeline. Returns counts."""
+    date = date or timezone.localdate()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    counts = {"saved": 0, "positive": 0}
+    with transaction.atomic():
+        existing = {r.person_id: r for r in AntigenReport.objects.filter(
+            person__in=list(persons_results), date=date)}
+        for person, result in persons_results.items():
+            if result not in AntigenResult.values:
+                continue
+            old = existing.get(person.pk)
+            if old and old.result == result:
+                continue
+            AntigenReport.objects.update_or_create(person=person, date=date, defaults={
+                "community_id": person.community_id, "result": result, "by": by, "at": timezone.now()})
+            counts["saved"] += 1
+            if result == AntigenResult.POSITIVE:
+                counts["positive"] += 1
+                core.add_timeline(person, "antigen_positive", _("Antigen self-test positive on %(date)s")
+                                  % {"date": date.isoformat()}, actor=actor)
+    return counts
+
+
+def antigen_positives(user, *, days: int = 2):
+    since = timezone.localdate() - dt.timedelta(days=days - 1)
+    return (AntigenReport.objects.visible_to(user).filter(result=AntigenResult.POSITIVE, date__gte=since)
+            .select_related("person__household__building").order_by("-date", "-at"))
