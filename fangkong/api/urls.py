@@ -10,6 +10,8 @@ from csp.decorators import csp_update
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from fangkong.testing.api import TestRoundViewSet
+
 from . import views
 
 router = views.Router()
@@ -20,6 +22,7 @@ router.register("units", views.UnitViewSet, basename="unit")
 router.register("buildings", views.BuildingViewSet, basename="building")
 router.register("households", views.HouseholdViewSet, basename="household")
 router.register("persons", views.PersonViewSet, basename="person")
+router.register("testrounds", TestRoundViewSet, basename="testround")
 
 docs = SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
 redoc = SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")

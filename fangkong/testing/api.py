@@ -1,0 +1,163 @@
+"""The testing rounds' REST API: rounds you can see, scans one by one or in batches, results per
+tube (JSON or a .csv/.xlsx file), coverage. Thin: the rules are in ``testing.services``.
+
+A scan answers 201 (accepted), 200 (the same client id again: the first answer) or 400 with the
+refusal's code (``unknown_code``, ``revoked_code``, ``already_sampled`` with ``tube``/``point``/``at``,
+``tube_full``, ``tube_other_round``, ``out_of_scope``, ``round_closed``, ``not_allowed``). A batch
+answers 200 with one answer per scan, in order, each with its ``client_id``.
+"""
+
+import tempfile
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, permissions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from fangkong.api.serializers import ErrorSerializer
+from fangkong.api.views import ScopedViewSet
+
+from . import results_file, services
+from .models import TestRound
+
+
+class TestRoundSerializer(serializers.ModelSerializer):
+    points = serializers.ListField(source="point_list", child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = TestRound
+        fields = ["id", "community", "name", "date", "pool_size", "points", "exempt_under_age", "retest_of",
+                  "closed_at"]
+
+
+class ScanSerializer(serializers.Serializer):
+    tube_code = serializers.CharField(max_length=40)
+    person_code = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    person_id = serializers.IntegerField(required=False, help_text="The manual fallback instead of a code")
+    client_id = serializers.CharField(max_length=64)
+    point = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                   help_text="When the phone scanned (queued scans)")
+
+
+class BatchSerializer(serializers.Serializer):
+    scans = serializers.ListField(child=serializers.DictField(), max_length=5000)
+
+
+class ResultRowSerializer(serializers.Serializer):
+    tube = serializers.CharField(max_length=40)
+    result = serializers.CharField(max_length=20, help_text="negative / positive / invalid (阴性 / 阳性 / 无效)")
+    at = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResultsSerializer(serializers.Serializer):
+    results = ResultRowSerializer(many=True, required=False)
+    file = serializers.FileField(required=False, help_text=".csv or .xlsx: tube, result, time")
+
+
+ANSWER = inline_serializer("ScanAnswer", {
+    "ok": serializers.BooleanField(), "code": serializers.CharField(), "message": serializers.CharField(),
+    "person": serializers.CharField(required=False), "place": serializers.CharField(required=False),
+    "tube": serializers.CharField(required=False), "n": serializers.IntegerField(required=False),
+    "pool_size": serializers.IntegerField(required=False), "tube_closed": serializers.BooleanField(required=False),
+    "at": serializers.CharField(required=False), "repeated": serializers.BooleanField(required=False),
+})
+
+
+@extend_schema_view(list=extend_schema(summary="Testing rounds you can see"))
+class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Scans are decided by the scan service (role and scope of the person), not by write scope
+    over the round: a sampler writes samples, never rounds."""
+
+    __test__ = False
+    model = TestRound
+    serializer_class = TestRoundSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(summary="One scan: a person into a tube", request=ScanSerializer,
+                   responses={200: ANSWER, 201: ANSWER, 400: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def scan(self, request, pk=None):
+        round_ = self.get_object()
+        data = ScanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        scan = data.validated_data
+        try:
+            if scan.get("person_id") and not scan.get("person_code"):
+                answer = services.scan_person(round_, scan["tube_code"], scan["person_id"], scan["client_id"],
+                                              request.user, point=scan["point"], at=scan["at"])
+            else:
+                answer = services.scan(round_, scan["tube_code"], scan.get("person_code", ""), scan["client_id"],
+                                       request.user, point=scan["point"], at=scan["at"])
+        except services.ScanRefused as refused:
+            return Response(refused.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(answer.as_dict(), status=status.HTTP_200_OK if answer.repeated else status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Many scans (an offline queue): one answer each", request=BatchSerializer,
+                   responses={200: inline_serializer("ScanAnswers", {
+                       "answers": serializers.ListField(child=serializers.DictField())})})
+    @action(detail=True, methods=["post"])
+    def scans(self, request, pk=None):
+        round_ = self.get_object()
+        data = BatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"answers": services.scan_many(round_, data.validated_data["scans"], request.user)})
+
+    @extend_schema(summary="Close a tube by hand",
+                   request=inline_serializer("CloseTube", {"tube_code": serializers.CharField()}))
+    @action(detail=True, methods=["post"], url_path="close-tube")
+    def close_tube(self, request, pk=None):
+        round_ = self.get_object()
+        if not services.can_scan(request.user, round_.community_id):
+            raise PermissionDenied(_("Your role does not scan swabs."))
+        tube = services.close_tube(request.user, round_, str(request.data.get("tube_code", "")))
+        return Response({"tube": tube.code, "n": tube.n, "closed": tube.closed_at is not None})
+
+    @extend_schema(summary="Lab results per tube (JSON rows or a .csv/.xlsx file)", request=ResultsSerializer)
+    @action(detail=True, methods=["post"])
+    def results(self, request, pk=None):
+        round_ = self.get_object()
+        if not services.can_manage(request.user, round_.community_id):
+            raise PermissionDenied(_("Only the command post or a grid leader imports results."))
+        data = ResultsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data.get("file")
+        if upload is not None:
+            rows = read_upload(upload)
+        else:
+            rows = [(i + 1, r["tube"], r["result"], r["at"]) for i, r in enumerate(data.validated_data.get("results")
+                                                                                  or [])]
+        report = services.import_results(request.user, round_, rows)
+        return Response(report.as_dict())
+
+    @extend_schema(summary="Coverage by building and grid")
+    @action(detail=True, methods=["get"])
+    def coverage(self, request, pk=None):
+        round_ = self.get_object()
+        cover = services.coverage(round_, request.user)
+
+        def tally(t):
+            return {**{name: getattr(t, name) for name in t.FIELDS}, "untested": t.untested}
+
+        return Response({
+            "community": tally(cover.community),
+            "grids": [{"id": p.pk, "name": p.label, **tally(p.tally)} for p in cover.grids],
+            "buildings": [{"id": p.pk, "name": p.label, **tally(p.tally)} for p in cover.buildings],
+        })
+
+
+def read_upload(upload) -> list:
+    """Rows of an uploaded results file, read through the ledger reader."""
+    suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            return list(results_file.read_rows(handle.name, upload.name))
+        except results_file.ResultsFileError as error:
+            raise serializers.ValidationError({"file": [error.message]}) from None
