@@ -22,7 +22,7 @@ from fangkong.lib.tasks import enqueue
 from .forms_ledgers import ImportForm, RevealExportForm
 from .ledger import columns
 from .ledger.exporter import ExportRefused, ExportScope, export_people, write_template
-from .ledger.jobs import progress
+from .ledger.jobs import is_stalled, progress
 from .ledger.reader import LedgerError, open_ledger
 from .models import ImportJob, ImportStatus
 from .tasks import import_ledger
@@ -121,6 +121,7 @@ def _job_context(job):
         "job": job, "processed": processed, "total": total, "percent": percent,
         "confirmed": bool(mapping.get("confirmed_at")),
         "finished": job.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "stalled": is_stalled(job),
         "columns": [(fields.get(name, name), header) for name, header in mapping.get("columns", [])],
         "preview_header": [fields.get(name, name) for name, _header in mapping.get("columns", [])],
         "mapping": mapping,
@@ -132,9 +133,11 @@ def _job_context(job):
 def import_start(request, pk):
     job = _job(request.user, pk)
     _require_writer(request.user)
-    if job.status == ImportStatus.PENDING and not (job.mapping or {}).get("confirmed_at"):
+    waiting = job.status == ImportStatus.PENDING and not (job.mapping or {}).get("confirmed_at")
+    if waiting or is_stalled(job):
+        job.status = ImportStatus.PENDING
         job.mapping = {**(job.mapping or {}), "confirmed_at": timezone.now().isoformat()}
-        job.save(update_fields=["mapping"])
+        job.save(update_fields=["status", "mapping"])
         enqueue(import_ledger, job.pk)
     return redirect(job)
 

@@ -140,3 +140,21 @@ def test_the_job_page_fits_a_phone_without_inline_scripts(world, login, tmp_path
         body = client.get(url).content.decode()
         assert "<script>" not in body and " style=" not in body and "onclick" not in body
         assert 'name="viewport"' in body
+
+
+def test_an_import_that_died_with_its_server_can_be_run_again(world, login, tmp_path,
+                                                              django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = login(world.users["command_post"])
+    upload(client, write_xlsx(tmp_path / "l.xlsx", [person_row("陈一", 101)]))
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now() - dt.timedelta(hours=1))
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f"/ledgers/imports/{job.pk}/start/" in page and "every 1s" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/ledgers/imports/{job.pk}/start/")
+    job.refresh_from_db()
+    assert (job.status, job.created) == ("done", 1)

@@ -86,6 +86,22 @@ def progress(job: ImportJob) -> tuple[int, int]:
     return job.processed_rows, job.total_rows
 
 
+STALLED_AFTER = 15 * 60  # seconds without a sign of life
+
+
+def is_stalled(job: ImportJob) -> bool:
+    """A job "running" with no progress for a long while died with its process (a server
+    restart in thread mode). Its data was never committed, so it can simply be run again."""
+    if job.status != ImportStatus.RUNNING or job.started_at is None:
+        return False
+    last = job.started_at.timestamp()
+    try:
+        last = max(last, _progress_path(job.pk).stat().st_mtime)
+    except OSError:
+        pass
+    return timezone.now().timestamp() - last > STALLED_AFTER
+
+
 def run_job(job_id: int) -> None:
     """Run one import job to its end. Safe to call again for the same job (a redelivered task):
     a finished job is left alone, an interrupted one starts over."""
