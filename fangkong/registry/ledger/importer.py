@@ -426,11 +426,14 @@ class _Importer:
         row.grid = text.get("grid", "")
         row.building = text["building"]
         row.room = text["room"]
-        if not row.building:
-            bad("building", _("missing"))
-        if not row.room:
-            bad("room", _("missing"))
-        row.landlord = text.get("landlord", "")[:50]
+        for name in ("building", "room"):
+            if not text[name]:
+                bad(name, _("missing"))
+            elif len(text[name]) > 40:
+                bad(name, _("longer than %(limit)d characters") % {"limit": 40})
+        row.landlord = text.get("landlord", "")
+        if len(row.landlord) > 50:
+            bad("landlord", _("longer than %(limit)d characters") % {"limit": 50})
         landlord_phone = text.get("landlord_phone", "")
         if landlord_phone and "*" not in landlord_phone:
             try:
