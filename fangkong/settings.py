@@ -123,7 +123,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, not memory, so that a Celery worker started by a test (a
     # separate process) can open it.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # One file per test process, so that two test runs of one checkout never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
     # Several gunicorn workers share one file: wait for the lock instead of failing, and take the
     # write lock at the start of a transaction so two writers never deadlock on an upgrade.
     DATABASES["default"]["OPTIONS"] = {
