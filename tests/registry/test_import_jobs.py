@@ -3,6 +3,7 @@ redelivered task changes nothing, an unreadable file fails the job with its reas
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection, transaction
 
 from fangkong.core.models import Person
 from fangkong.registry.ledger.jobs import ProgressWriter, progress, run_job
@@ -26,13 +27,30 @@ def make_job(world, path, **fields):
     return job
 
 
-def test_progress_written_during_the_import_is_read_by_the_job_page(world, tmp_path):
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps a running job's progress in a file")
+def test_progress_on_sqlite_goes_through_a_file_the_job_page_reads(world, tmp_path):
     job = make_job(world, write_xlsx(tmp_path / "l.xlsx", [person_row("陈一", 101)]), status="running")
     writer = ProgressWriter(job.pk)
-    writer(4000, 10000)
+    with transaction.atomic():  # as inside the import's transaction
+        writer(4000, 10000)
     assert progress(job) == (4000, 10000)
     writer.close()
     assert progress(job) == (0, 0)
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="other databases take progress on a second connection")
+def test_progress_goes_through_a_second_connection_that_commits_at_once(transactional_db, tmp_path):
+    from tests.factories import make_world
+
+    world = make_world()
+    job = make_job(world, write_xlsx(tmp_path / "l.xlsx", [person_row("陈一", 101)]), status="running")
+    writer = ProgressWriter(job.pk)
+    with transaction.atomic():  # the import's transaction stays open; the progress is committed anyway
+        writer(4000, 10000)
+        ImportJob.objects.filter(pk=job.pk).exists()
+    writer.close()
+    job.refresh_from_db()
+    assert progress(job) == (4000, 10000)
 
 
 def test_the_task_imports_and_records_the_summary(world, tmp_path):
