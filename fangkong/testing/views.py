@@ -1,0 +1,289 @@
+"""Pages of the testing rounds (全员核酸). Objects come through scope (404 outside it); the rules
+are in testing.services. The sampler page sends its scans to the REST API (one batch endpoint for
+the live scan and the offline queue alike)."""
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong.core.models import AuditAction, Building, Community, Grid, Household, Person
+from fangkong.core.scope import get_visible_or_404, has_role
+from fangkong.core.services import audit
+from fangkong.documents.views import pdf_response
+
+from . import codes, dorfman, pdf, services
+from .api import read_upload
+from .models import AntigenReport, AntigenResult, PoolSize, TestRound
+
+
+def _round(request, pk):
+    return get_visible_or_404(TestRound.objects.select_related("community"), request.user, pk=pk)
+
+
+def _building_param(request, write=False):
+    value = request.GET.get("building") or request.POST.get("building") or ""
+    if not value:
+        return None
+    if not str(value).isdigit():
+        raise Http404
+    return get_visible_or_404(Building.objects.all(), request.user, write=write, pk=value)
+
+
+class RoundForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    pool_size = forms.TypedChoiceField(label=gettext_lazy("Pool size"), choices=PoolSize.choices, coerce=int,
+                                       initial=PoolSize.TEN)
+    grids = forms.ModelMultipleChoiceField(label=gettext_lazy("Grids"), queryset=Grid.objects.none(), required=False,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           help_text=gettext_lazy("No grid and no building: the whole community."))
+    buildings = forms.ModelMultipleChoiceField(label=gettext_lazy("Buildings"), queryset=Building.objects.none(),
+                                               required=False)
+    sampling_points = forms.CharField(label=gettext_lazy("Sampling points"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 3}),
+                                      help_text=gettext_lazy("One per line"))
+    exempt_under_age = forms.IntegerField(label=gettext_lazy("Infants exempt under (years)"), min_value=0,
+                                          max_value=6, initial=0)
+
+    def __init__(self, *args, grids, buildings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grids"].queryset = grids
+        self.fields["buildings"].queryset = buildings
+        for name, field in self.fields.items():
+            if name != "grids":
+                field.widget.attrs.setdefault("class", "form-select" if name in ("pool_size", "buildings")
+                                              else "form-control")
+
+
+@login_required
+@require_GET
+def testround_list(request):
+    rounds = TestRound.objects.visible_to(request.user).select_related("community")
+    can_create = any(services.can_manage(request.user, c.pk) for c in Community.objects.visible_to(request.user))
+    return render(request, "testing/round_list.html", {"rounds": rounds, "can_create": can_create})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def testround_create(request):
+    communities = [c for c in Community.objects.visible_to(request.user) if services.can_manage(request.user, c.pk)]
+    if not communities:
+        raise PermissionDenied(_("Only the command post or a grid leader starts a testing round."))
+    community = communities[0]
+    form = RoundForm(request.POST or None, initial={"date": timezone.localdate()},
+                     grids=Grid.objects.visible_to(request.user).filter(community=community),
+                     buildings=Building.objects.visible_to(request.user).filter(community=community))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round_ = services.create_round(request.user, community, name=data["name"], date=data["date"],
+                                           pool_size=data["pool_size"], grids=data["grids"],
+                                           buildings=data["buildings"], sampling_points=data["sampling_points"],
+                                           exempt_under_age=data["exempt_under_age"] or 0)
+        except services.TestingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Testing round %(name)s started.") % {"name": round_.name})
+            return redirect(round_)
+    return render(request, "testing/round_form.html", {"form": form, "community": community})
+
+
+@login_required
+@require_GET
+def testround_detail(request, pk):
+    round_ = _round(request, pk)
+    cover = services.coverage(round_, request.user)
+    return render(request, "testing/round_detail.html", {
+        "round": round_, "cover": cover, "tally": cover.community,
+        "can_manage": services.can_manage(request.user, round_.community_id),
+        "can_scan": services.can_scan(request.user, round_.community_id),
+    })
+
+
+@login_required
+@require_GET
+def testround_sampler(request, pk):
+    round_ = _round(request, pk)
+    if not services.can_scan(request.user, round_.community_id):
+        raise PermissionDenied(_("Your role does not scan swabs."))
+    return render(request, "testing/sampler.html", {"round": round_})
+
+
+@login_required
+@require_GET
+def testround_find(request, pk):
+    """The manual fallback: persons by name, last 4 of ID or phone, or door-room (JSON)."""
+    round_ = _round(request, pk)
+    found = services.find_persons(round_, request.user, request.GET.get("q", ""))
+    return JsonResponse({"persons": [{
+        "id": p.pk, "name": p.name, "id_masked": p.id_masked,
+        "place": f"{p.household.building.door_number}-{p.household.room}" if p.household_id else "",
+        "sampled": p.sampled} for p in found]}, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+@require_GET
+def testround_coverage(request, pk):
+    round_ = _round(request, pk)
+    return render(request, "testing/coverage.html", {"round": round_, "cover": services.coverage(round_, request.user)})
+
+
+@login_required
+@require_GET
+def testround_untested(request, pk):
+    """The list the building leader takes up the stairs: untested persons by building and room,
+    phones masked. Printable (the page prints without the navigation)."""
+    round_ = _round(request, pk)
+    building = _building_param(request)
+    groups = services.untested(round_, request.user, building=building)
+    return render(request, "testing/untested.html", {"round": round_, "groups": groups, "building": building,
+                                                     "total": sum(len(p) for _b, p in groups)})
+
+
+@login_required
+@require_GET
+def testround_retests(request, pk):
+    round_ = _round(request, pk)
+    return render(request, "testing/retests.html", {
+        "round": round_, "groups": services.retest_list(round_, request.user),
+        "positives": services.positive_persons(round_).visible_to(request.user).select_related("household__building"),
+    })
+
+
+class ResultsForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Results file (.csv, .xlsx)"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def testround_results(request, pk):
+    round_ = _round(request, pk)
+    if not services.can_manage(request.user, round_.community_id):
+        raise PermissionDenied(_("Only the command post or a grid leader imports results."))
+    form = ResultsForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        from rest_framework.exceptions import ValidationError
+
+        try:
+            rows = read_upload(form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error("file", str(error.detail["file"][0]))
+        else:
+            report = services.import_results(request.user, round_, rows)
+    return render(request, "testing/results.html", {"round": round_, "form": form, "report": report})
+
+
+# --- person codes -----------------------------------------------------------------------------
+
+
+def qr_data_uri(text: str) -> str:
+    return segno.make(text, error="m", micro=False).svg_data_uri(scale=6, border=2)
+
+
+@login_required
+@require_GET
+def person_code(request):
+    """A person's own code on a phone (shown by staff, or opened from the link they send)."""
+    value = request.GET.get("person", "")
+    if not value.isdigit():
+        raise Http404
+    person = get_visible_or_404(Person.objects.select_related("household__building"), request.user, pk=value)
+    text = codes.token(codes.code_for(person))
+    return render(request, "testing/person_code.html", {"person": person, "qr": qr_data_uri(text), "text": text})
+
+
+@login_required
+@require_POST
+def person_code_revoke(request):
+    value = request.POST.get("person", "")
+    if not value.isdigit():
+        raise Http404
+    person = get_visible_or_404(Person.objects.all(), request.user, write=True, pk=value)
+    code = codes.revoke(person)
+    audit(request.user, AuditAction.CHANGE, person, fields=["person_code"], changes={"code_version":
+                                                                                    ["", str(code.version)]})
+    messages.success(request, _("The old code of %(name)s no longer scans; print or show the new one.")
+                     % {"name": person.name})
+    return redirect(f"{reverse('testing_person_code')}?person={person.pk}")
+
+
+@login_required
+@require_GET
+def code_sheet_pdf(request):
+    """Printable person codes for people without phones: per building (?building=) or per household
+    (?household=). A print of personal data: written to the audit log."""
+    if request.GET.get("household", "").isdigit():
+        household = get_visible_or_404(Household.objects.select_related("building"), request.user,
+                                       pk=request.GET["household"])
+        persons = Person.objects.visible_to(request.user).filter(household=household)
+        subject, name = household, f"{household.building.door_number}-{household.room}"
+    else:
+        building = _building_param(request)
+        if building is None:
+            raise Http404
+        persons = Person.objects.visible_to(request.user).filter(household__building=building)
+        subject, name = building, building.door_number
+    persons = list(persons.select_related("household__building").order_by("household__room_sort", "name", "pk"))
+    content = pdf.code_sheet(persons, codes.codes_for(persons))
+    audit(request.user, AuditAction.EXPORT, subject, fields=["person_codes"])
+    return pdf_response(content, f"person-codes-{name}.pdf", _("Person codes") + f"-{name}.pdf")
+
+
+# --- pool size advice -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def pool_size(request):
+    raw = request.GET.get("p", "").strip().rstrip("%")
+    options, best, prevalence, error = [], None, None, ""
+    if raw:
+        try:
+            prevalence = float(raw) / 100
+            if not 0 <= prevalence <= 1:
+                raise ValueError
+        except ValueError:
+            error = _("Give the prevalence as a percentage between 0 and 100.")
+        else:
+            options = dorfman.options(prevalence)
+            best = dorfman.advise(prevalence)
+    return render(request, "testing/pool_size.html", {"options": options, "best": best, "raw": raw, "error": error})
+
+
+# --- antigen self-tests -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def antigen(request):
+    """A building on one screen: each person's self-test today, saved together."""
+    building = _building_param(request, write=request.method == "POST")
+    buildings = Building.objects.visible_to(request.user, write=True).order_by("door_sort")
+    if building is None:
+        return render(request, "testing/antigen.html", {"buildings": buildings,
+                                                        "positives": services.antigen_positives(request.user)})
+    persons = list(Person.objects.visible_to(request.user).filter(household__building=building)
+                   .select_related("household").order_by("household__room_sort", "name", "pk"))
+    today = timezone.localdate()
+    if request.method == "POST":
+        chosen = {p: request.POST.get(f"r{p.pk}", "") for p in persons}
+        counts = services.record_antigen(request.user, {p: r for p, r in chosen.items() if r}, date=today)
+        messages.success(request, _("%(n)d self-tests saved.") % {"n": counts["saved"]})
+        if counts["positive"]:
+            messages.warning(request, _("%(n)d positive: the command post sees them now.") % {"n": counts["positive"]})
+        return redirect(f"{request.path}?building={building.pk}")
+    reported = dict(AntigenReport.objects.filter(person__in=persons, date=today).values_list("person_id", "result"))
+    rows = [(p, reported.get(p.pk, "")) for p in persons]
+    return render(request, "testing/antigen_building.html", {
+        "building": building, "rows": rows, "choices": AntigenResult.choices, "today": today,
+        "can_write": has_role(request.user, "command_post", "grid_leader", "grid_worker", "building_leader")})
