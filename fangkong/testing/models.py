@@ -181,7 +181,9 @@ class Sample(models.Model):
             models.UniqueConstraint("round", "person", condition=Q(void=False), name="sample_once_per_round"),
             models.UniqueConstraint("round", "client_id", name="sample_client_id_once"),
         ]
-        indexes = [models.Index(fields=["tube"])]
+        # (person, round): a person's samples (the person file) and the coverage join, which the
+        # partial unique index cannot serve on SQLite.
+        indexes = [models.Index(fields=["tube"]), models.Index(fields=["person", "round"])]
 
     def __str__(self):
         return f"{self.tube_id}:{self.person_id}"
