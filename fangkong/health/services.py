@@ -306,7 +306,8 @@ def register(user, *, state="", colour="", building="", today=None):
     if state in State.values:
         rows = rows.filter(state=state)
     if colour in Colour.values:
-        rows = rows.filter(colour=colour)
+        # The rank says the same as the colour and is what the register's index starts with.
+        rows = rows.filter(colour=colour, rank=COLOUR_RANK[colour])
     if str(building).isdigit():
         rows = rows.filter(person__household__building_id=building)
     return rows

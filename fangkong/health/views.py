@@ -1,0 +1,517 @@
+"""Pages of health control. Objects come through scope (404 outside it); the rules are in
+health.services and health.notice."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong.core.models import Building, Community, Household, Person, Role
+from fangkong.core.scope import can_write, get_visible_or_404, has_role
+
+from . import services
+from .forms import (
+    AreaForm,
+    ArrivalForm,
+    ChangeFormSet,
+    LevelForm,
+    MeasureForm,
+    NoticeForm,
+    OverrideForm,
+    PolicyFormSet,
+    ReceptionForm,
+    SealCheckForm,
+    SiteForm,
+    StateForm,
+    TransferForm,
+    ViolationForm,
+    parse_temperature,
+)
+from .models import (
+    ArrivalReport,
+    ArrivalStatus,
+    Colour,
+    KeyPerson,
+    Measure,
+    MeasureKind,
+    PolicyStep,
+    QuarantineSite,
+    RiskArea,
+    Seal,
+    SealResult,
+    State,
+    Symptom,
+    Transfer,
+    TransferStatus,
+)
+from .notice import parse_notice
+
+
+def _day(request, name="day"):
+    return parse_date(request.GET.get(name, "") or "") or timezone.localdate()
+
+
+def _writable(request, obj):
+    if not can_write(request.user, obj):
+        raise PermissionDenied(_("Your role may look at this but not change it."))
+    return obj
+
+
+def _command_post(request, community_id=None) -> Community:
+    """The community the user runs as the command post (the register, policy, sites, transfers)."""
+    communities = Community.objects.visible_to(request.user, write=True)
+    if community_id is not None:
+        communities = communities.filter(pk=community_id)
+    for community in communities:
+        if has_role(request.user, Role.COMMAND_POST, community_id=community.pk):
+            return community
+    raise PermissionDenied(_("Only the command post changes this."))
+
+
+def _buildings(request):
+    return Building.objects.visible_to(request.user).order_by("door_sort")
+
+
+# --- key persons -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def keyperson_list(request):
+    today = timezone.localdate()
+    state, colour, building = (request.GET.get(k, "") for k in ("state", "colour", "building"))
+    rows = services.register(request.user, state=state, colour=colour, building=building)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "health/keyperson_list.html", {
+        "page": page, "today": today, "state": state, "colour": colour, "building": building,
+        "states": State.choices, "colours": Colour.choices[:3], "buildings": _buildings(request),
+    })
+
+
+@login_required
+@require_GET
+def keyperson_detail(request, pk):
+    key = get_visible_or_404(KeyPerson.objects.select_related("person__household__building", "measure__site",
+                                                                  "responsible"), request.user, pk=pk)
+    return render(request, "health/keyperson_detail.html", {
+        "key": key, "today": timezone.localdate(),
+        "changes": key.changes.select_related("actor"),
+        "measures": Measure.objects.filter(person=key.person).select_related("site").order_by("start", "pk"),
+        "reports": key.person.health_reports.order_by("-on")[:14],
+        "form": StateForm(initial={"state": key.state}), "can_write": can_write(request.user, key),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_state(request, person_pk):
+    """Make a person a key person, or move them to another state."""
+    person = get_visible_or_404(Person.objects.select_related("household__building"), request.user, pk=person_pk)
+    _writable(request, person)
+    form = StateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = services.set_state(request.user, person, form.cleaned_data["state"], on=form.cleaned_data["on"],
+                                 reason=form.cleaned_data["reason"])
+        messages.success(request, _("%(name)s: %(state)s.") % {"name": person.name, "state": key.get_state_display()})
+        return redirect(key)
+    return render(request, "health/person_state.html", {"person": person, "form": form})
+
+
+@login_required
+@require_GET
+def ending_list(request):
+    today = _day(request)
+    tomorrow = today + timedelta(days=1)
+    return render(request, "health/ending_list.html", {
+        "today": today, "tomorrow": tomorrow,
+        "ending_today": Paginator(services.ending(request.user, today), 100).get_page(request.GET.get("page")),
+        "ending_tomorrow": Paginator(services.ending(request.user, tomorrow), 100).get_page(request.GET.get("page")),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def violation_create(request, person_pk):
+    person = _writable(request, get_visible_or_404(Person.objects.all(), request.user, pk=person_pk))
+    form = ViolationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.record_violation(request.user, person, form.cleaned_data["what"], form.cleaned_data["action"],
+                                  on=form.cleaned_data["on"])
+        messages.success(request, _("Violation recorded."))
+        return redirect(person)
+    return render(request, "health/simple_form.html", {
+        "form": form, "title": _("Violation: %(name)s") % {"name": person.name}, "back": person.get_absolute_url()})
+
+
+# --- arrivals --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def arrival_list(request):
+    arrivals = (ArrivalReport.objects.visible_to(request.user)
+                .select_related("person__household__building", "origin_area")[:200])
+    query = request.GET.get("q", "").strip()
+    found = Person.objects.visible_to(request.user, write=True).search(query)[:20] if query else []
+    return render(request, "health/arrival_list.html", {"arrivals": arrivals, "query": query, "found": found})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def arrival_create(request, person_pk):
+    person = _writable(request, get_visible_or_404(Person.objects.select_related("household__building"),
+                                                   request.user, pk=person_pk))
+    form = ArrivalForm(request.POST or None, areas=RiskArea.objects.filter(community_id=person.community_id))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        report = services.report_arrival(request.user, person, origin_area=data["origin_area"],
+                                         origin_text=data["origin_text"].strip(), travel_date=data["travel_date"],
+                                         arrival_date=data["arrival_date"], transport=data["transport"],
+                                         companions=data["companions"])
+        return redirect(report)
+    return render(request, "health/arrival_form.html", {"person": person, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def arrival_detail(request, pk):
+    report = get_visible_or_404(ArrivalReport.objects.select_related("person__household__building", "origin_area"),
+                                request.user, pk=pk)
+    proposed = services.proposal(report)
+    first = proposed[0] if proposed else None
+    form = OverrideForm(request.POST or None, initial={
+        "kind": first.kind if first else MeasureKind.HOME, "start": report.arrival_date,
+        "end": first.end if first else report.arrival_date + timedelta(days=6),
+        "test_days": first.test_days if first else ""})
+    if request.method == "POST":
+        _writable(request, report.person)
+        try:
+            if request.POST.get("action") == "confirm":
+                services.decide_arrival(request.user, report)
+            elif form.is_valid():
+                data = form.cleaned_data
+                chosen = services.ProposedMeasure(data["kind"], data["start"], data["end"], data["test_days"])
+                services.decide_arrival(request.user, report, [chosen], reason=data["reason"])
+            else:
+                raise services.HealthError(_("Check the measure below."))
+        except services.HealthError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Measures started for %(name)s.") % {"name": report.person.name})
+            return redirect(report)
+    return render(request, "health/arrival_detail.html", {
+        "report": report, "proposed": proposed, "form": form,
+        "open": report.status in (ArrivalStatus.PROPOSED, ArrivalStatus.NEEDS_DECISION),
+        "measures": report.measures.all(), "can_write": can_write(request.user, report.person),
+    })
+
+
+# --- risk areas, notices, policy -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_list(request):
+    areas = RiskArea.objects.visible_to(request.user)
+    day = _day(request)
+    levels = services.levels_on(areas, day)
+    rows = list(areas)
+    for area in rows:
+        area.level_that_day = levels.get(area.pk)
+    form = AreaForm(request.POST or None)
+    if request.method == "POST":
+        community = _command_post(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            area = services.get_or_create_area(community, data["name"], data["parent"])
+            services.record_level(request.user, area, data["level"], data["effective_from"], data["notice_number"])
+            messages.success(request, _("%(area)s recorded.") % {"area": area})
+            return redirect("area_list")
+    return render(request, "health/area_list.html", {"areas": rows, "day": day, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_detail(request, pk):
+    area = get_visible_or_404(RiskArea.objects.all(), request.user, pk=pk)
+    form = LevelForm(request.POST or None)
+    if request.method == "POST":
+        _command_post(request, area.community_id)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.record_level(request.user, area, data["level"], data["effective_from"], data["notice_number"])
+            return redirect(area)
+    return render(request, "health/area_detail.html", {
+        "area": area, "changes": area.changes.select_related("recorded_by"), "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_import(request):
+    """Paste a notice, review the proposed changes (edit, untick), confirm."""
+    community = _command_post(request)
+    parsed, formset = None, None
+    if request.method == "POST" and "confirm" in request.POST:
+        formset = ChangeFormSet(request.POST)
+        if formset.is_valid():
+            taken = [f.cleaned_data for f in formset if f.cleaned_data.get("take")]
+            services.apply_notice(request.user, community, taken, request.POST.get("number", ""))
+            messages.success(request, _("%(count)d changes recorded.") % {"count": len(taken)})
+            return redirect("area_list")
+        form = NoticeForm(request.POST)
+    else:
+        form = NoticeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            parsed = parse_notice(form.cleaned_data["text"])
+            current = {(a.parent, a.name): a for a in RiskArea.objects.filter(community=community)}
+            levels = services.levels_on(current.values(), timezone.localdate())
+            initial = []
+            for change in parsed.changes:
+                area = current.get((change.parent, change.name))
+                change.register_level = levels.get(area.pk) if area else None
+                initial.append({"take": True, "name": change.name, "parent": change.parent,
+                                "new_level": change.new_level,
+                                "effective_from": timezone.localtime(change.effective_from)
+                                if change.effective_from else None})
+            formset = ChangeFormSet(initial=initial)
+            for sub, change in zip(formset, parsed.changes, strict=True):
+                sub.change = change
+    return render(request, "health/notice_import.html", {
+        "form": form, "parsed": parsed, "formset": formset,
+        "number": parsed.number if parsed else request.POST.get("number", "")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request):
+    community = Community.objects.visible_to(request.user).first()
+    if community is None:
+        raise PermissionDenied
+    steps = PolicyStep.objects.filter(community=community)
+    initial = [{"level": s.level, "order": s.order, "kind": s.kind, "days": s.days, "test_days": s.test_days}
+               for s in steps] or [{"level": level, "order": n, "kind": kind, "days": days, "test_days": test_days}
+                                   for level, rows in services.DEFAULT_POLICY.items()
+                                   for n, (kind, days, test_days) in enumerate(rows, 1)]
+    formset = PolicyFormSet(request.POST or None, initial=initial)
+    if request.method == "POST":
+        community = _command_post(request, community.pk)
+        if formset.is_valid():
+            rows = [f.cleaned_data for f in formset
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("days")]
+            services.save_policy(request.user, community, rows)
+            messages.success(request, _("Measure policy saved."))
+            return redirect("policy_edit")
+    return render(request, "health/policy_edit.html", {
+        "formset": formset, "can_edit": has_role(request.user, Role.COMMAND_POST, community_id=community.pk)})
+
+
+# --- quarantine ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_list(request):
+    form = SiteForm(request.POST or None)
+    if request.method == "POST":
+        community = _command_post(request)
+        if form.is_valid():
+            form.instance.community = community
+            site = form.save()
+            services.audit(request.user, services.AuditAction.CREATE, site)
+            return redirect("site_list")
+    return render(request, "health/site_list.html", {
+        "sites": services.sites_with_occupancy(request.user),
+        "transfers": Transfer.objects.visible_to(request.user).select_related("site")[:30], "form": form})
+
+
+@login_required
+@require_GET
+def site_detail(request, pk):
+    site = get_visible_or_404(QuarantineSite.objects.all(), request.user, pk=pk)
+    today = timezone.localdate()
+    occupants = (Measure.objects.visible_to(request.user).filter(site=site, kind=MeasureKind.CENTRAL)
+                 .active_on(today).select_related("person__household__building").order_by("room", "person__name"))
+    return render(request, "health/site_detail.html", {
+        "site": site, "occupants": occupants, "occupied": services.occupancy(site, today), "today": today})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_create(request):
+    community = _command_post(request)
+    today = timezone.localdate()
+    waiting = (Measure.objects.visible_to(request.user).filter(community=community, kind=MeasureKind.CENTRAL,
+                                                               transfer__isnull=True, end__gte=today,
+                                                               cancelled=False)
+               .select_related("person"))
+    form = TransferForm(request.POST or None, sites=QuarantineSite.objects.visible_to(request.user),
+                        measures=waiting, initial={"departs_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            transfer = services.create_transfer(request.user, data["site"], data["measures"], data["vehicle"],
+                                                data["departs_at"])
+        except services.HealthError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect(transfer)
+    return render(request, "health/simple_form.html", {"form": form, "title": _("New transfer"),
+                                                        "back": reverse("site_list")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_detail(request, pk):
+    """The printable manifest; the command post moves the batch on (in transit, at site)."""
+    transfer = get_visible_or_404(Transfer.objects.select_related("site"), request.user, pk=pk)
+    if request.method == "POST":
+        _command_post(request, transfer.community_id)
+        try:
+            services.set_transfer_status(request.user, transfer, request.POST.get("status", ""))
+        except services.HealthError as error:
+            messages.error(request, error.message)
+        return redirect(transfer)
+    return render(request, "health/transfer_detail.html", {
+        "transfer": transfer, "people": services.manifest(transfer), "statuses": TransferStatus.choices,
+        "can_manage": has_role(request.user, Role.COMMAND_POST, community_id=transfer.community_id)})
+
+
+@login_required
+@require_GET
+def seal_list(request):
+    """Today's seal check, building by building: one row per sealed door, two big buttons."""
+    day = _day(request)
+    building = request.GET.get("building", "")
+    seals = services.seal_rows(request.user, day, building)
+    return render(request, "health/seal_list.html", {
+        "seals": seals, "day": day, "building": building, "buildings": _buildings(request),
+        "is_today": day == timezone.localdate()})
+
+
+@login_required
+@require_POST
+def seal_check(request, pk):
+    seal = get_visible_or_404(Seal.objects.select_related("household__building"), request.user, pk=pk)
+    _writable(request, seal.household)
+    form = SealCheckForm(request.POST)
+    if form.is_valid():
+        services.check_seal(request.user, seal, form.cleaned_data["result"], note=form.cleaned_data["note"])
+        if form.cleaned_data["result"] == SealResult.BROKEN:
+            messages.warning(request, _("Broken seal at %(door)s reported to the command post.") % {"door": seal})
+    return redirect(reverse("seal_list") + f"?building={seal.household.building_id}#s{seal.pk}")
+
+
+@login_required
+@require_POST
+def household_seal(request, household_pk):
+    household = _writable(request, get_visible_or_404(Household.objects.all(), request.user, pk=household_pk))
+    services.seal_household(request.user, household, number=request.POST.get("number", ""))
+    messages.success(request, _("%(door)s sealed.") % {"door": household})
+    return redirect(reverse("seal_list") + f"?building={household.building_id}")
+
+
+@login_required
+@require_POST
+def seal_remove(request, pk):
+    seal = get_visible_or_404(Seal.objects.select_related("household"), request.user, pk=pk)
+    _writable(request, seal.household)
+    services.remove_seal(request.user, seal)
+    return redirect(reverse("seal_list") + f"?building={seal.household.building_id}")
+
+
+@login_required
+@require_GET
+def reception_list(request):
+    day = _day(request)
+    return render(request, "health/reception_list.html", {
+        "day": day, "due": services.due_back(request.user, day), "form": ReceptionForm(),
+        "previous": day - timedelta(days=1), "next": day + timedelta(days=1)})
+
+
+@login_required
+@require_POST
+def measure_receive(request, pk):
+    measure = get_visible_or_404(Measure.objects.select_related("person"), request.user, pk=pk)
+    if measure.kind != MeasureKind.CENTRAL:
+        raise Http404
+    _writable(request, measure.person)
+    form = ReceptionForm(request.POST)
+    if form.is_valid():
+        services.receive(request.user, measure, next_days=form.cleaned_data["next_days"] or 0,
+                         note=form.cleaned_data["note"])
+        messages.success(request, _("%(name)s received.") % {"name": measure.person.name})
+    return redirect(reverse("reception_list") + f"?day={measure.end + timedelta(days=1):%Y-%m-%d}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_measure(request, person_pk):
+    """Put a key person (a close contact, a case) under a measure by hand."""
+    person = _writable(request, get_visible_or_404(Person.objects.all(), request.user, pk=person_pk))
+    today = timezone.localdate()
+    form = MeasureForm(request.POST or None, initial={"start": today, "end": today + timedelta(days=6)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.start_measure(request.user, person, data["kind"], data["start"], data["end"], data["test_days"])
+        except services.HealthError as error:
+            form.add_error("end", error.message)
+        else:
+            return redirect(person)
+    return render(request, "health/simple_form.html", {
+        "form": form, "title": _("Measure for %(name)s") % {"name": person.name}, "back": person.get_absolute_url()})
+
+
+# --- daily health reports --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_building(request):
+    """One building's people under a measure today on one phone screen; one submit for all.
+    Sending it again replaces the day's figures, never adds."""
+    day = timezone.localdate()
+    building_id = request.GET.get("building", "")
+    buildings = Building.objects.visible_to(request.user, write=True).order_by("door_sort")
+    if not building_id:
+        return render(request, "health/report_pick.html", {
+            "buildings": buildings, "missing": services.missing_reports(request.user, day), "day": day})
+    if not building_id.isdigit():
+        raise Http404
+    building = get_visible_or_404(buildings, request.user, write=True, pk=building_id)
+    persons = list(services.under_measure(request.user, day, building.pk, write=True)
+                   .annotate(reported=Exists(services.HealthReport.objects.filter(person=OuterRef("pk"), on=day))))
+    reports = {r.person_id: r for r in services.HealthReport.objects.filter(person__in=persons, on=day)}
+    errors = set()
+    if request.method == "POST":
+        rows = []
+        for person in persons:
+            raw = request.POST.get(f"t{person.pk}", "")
+            temperature = parse_temperature(raw)
+            if raw.strip() and temperature is None:
+                errors.add(person.pk)
+            symptoms = [s for s in request.POST.getlist(f"s{person.pk}") if s in Symptom.values]
+            rows.append((person, temperature, symptoms))
+        if not errors:
+            saved, raised = services.record_reports(request.user, day, rows)
+            messages.success(request, _("%(count)d reports saved.") % {"count": saved})
+            for person in raised:
+                messages.warning(request, _("%(name)s: fever or symptoms, reported to the command post.")
+                                 % {"name": person.name})
+            return redirect(reverse("report_building") + f"?building={building.pk}")
+    for person in persons:
+        person.report = reports.get(person.pk)
+        person.typed = request.POST.get(f"t{person.pk}", "") if request.method == "POST" else ""
+        person.error = person.pk in errors
+    return render(request, "health/report_building.html", {
+        "building": building, "persons": persons, "day": day, "symptoms": Symptom.choices})
