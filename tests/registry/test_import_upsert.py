@@ -170,3 +170,10 @@ def test_only_writing_roles_of_the_community_can_import(world, tmp_path, role):
     with pytest.raises(ImportRefused):
         run(world, path, user=world.users[role])
     assert not Person.objects.filter(name="陈一").exists()
+
+
+def test_a_report_about_someone_outside_the_leaders_buildings_does_not_tell_their_name(world, tmp_path):
+    path = write_xlsx(tmp_path / "l.xlsx", [person_row("某人", 33, building="564")])
+    result = run(world, path, user=world.users["building_leader"])
+    assert result.reported == 1
+    assert "王五" not in str(read_xlsx(result.error_report))

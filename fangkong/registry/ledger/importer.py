@@ -642,8 +642,9 @@ class _Importer:
                 continue
             if self.writable is not None and (person.household is None
                                               or person.household.building_id not in self.writable):
+                # The row's name, not the one on file: the file must not tell who lives elsewhere.
                 self.reject(row.number, row.cells, [_("%(name)s is registered in a building outside yours.")
-                                                    % {"name": person.name}])
+                                                    % {"name": row.name}])
                 continue
             before = {name: getattr(person, name) for name in FIELDS}
             for name, value in row.values.items():
