@@ -292,6 +292,9 @@ def start_measure(actor, person: Person, kind: str, start, end, test_days: str =
     if key is None or state:
         key = set_state(actor, person, state or State.ARRIVAL, on=start, reason=reason)
     _point_at_measure(key, _today(today))
+    if kind == MeasureKind.HOME and person.household_id:
+        # Home quarantine seals the door; the seal comes off when nobody there is under it.
+        seal_household(actor, person.household, on=start)
     audit(actor, AuditAction.CREATE, measure, person=person, reason=reason,
           changes={"measure": ["", str(measure)]})
     add_timeline(person, "measure", str(measure), actor=actor)
@@ -337,6 +340,10 @@ def end_measures(today=None, actor=None) -> int:
             _point_at_measure(key, today)
         elif key.state in (State.ARRIVAL, State.CLOSE_CONTACT, State.SECONDARY_CONTACT):
             set_state(actor, key.person, State.CLEARED, on=today, reason=_("Measure ended"))
+    home_now = Measure.objects.filter(kind=MeasureKind.HOME, person__household=OuterRef("household")).active_on(today)
+    for seal in Seal.objects.filter(removed_on__isnull=True, household__members__in=persons).filter(~Exists(home_now)) \
+            .distinct().select_related("household__building"):
+        remove_seal(actor, seal, on=today)
     return len(persons)
 
 
@@ -449,6 +456,16 @@ def set_transfer_status(actor, transfer: Transfer, status: str) -> Transfer:
     transfer.measures.update(transfer_status=status)
     audit(actor, AuditAction.CHANGE, transfer, fields=["status"], changes={"status": [old, status]})
     return transfer
+
+
+@transaction.atomic
+def set_room(actor, measure: Measure, room: str) -> Measure:
+    old = measure.room
+    measure.room = room.strip()[:20]
+    measure.save(update_fields=["room"])
+    audit(actor, AuditAction.CHANGE, measure, person=measure.person, fields=["room"],
+          changes={"room": [old, measure.room]})
+    return measure
 
 
 def manifest(transfer: Transfer):

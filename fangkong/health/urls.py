@@ -16,6 +16,7 @@ urlpatterns = [
     path("areas/<int:pk>/", views.area_detail, name="area_detail"),
     path("areas/notice/", views.notice_import, name="notice_import"),
     path("policy/", views.policy_edit, name="policy_edit"),
+    path("colours/", views.colour_edit, name="colour_edit"),
     path("sites/", views.site_list, name="site_list"),
     path("sites/<int:pk>/", views.site_detail, name="site_detail"),
     path("transfers/new/", views.transfer_create, name="transfer_create"),
@@ -26,5 +27,6 @@ urlpatterns = [
     path("households/<int:household_pk>/seal/", views.household_seal, name="health_household_seal"),
     path("reception/", views.reception_list, name="reception_list"),
     path("measures/<int:pk>/receive/", views.measure_receive, name="measure_receive"),
+    path("measures/<int:pk>/room/", views.measure_room, name="measure_room"),
     path("reports/", views.report_building, name="report_building"),
 ]

@@ -315,6 +315,29 @@ def policy_edit(request):
         "formset": formset, "can_edit": has_role(request.user, Role.COMMAND_POST, community_id=community.pk)})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def colour_edit(request):
+    """Which warning colour each state shows; changing one recolours everyone in that state."""
+    community = Community.objects.visible_to(request.user).first()
+    if community is None:
+        raise PermissionDenied
+    mapping = services.colours(community)
+    if request.method == "POST":
+        community = _command_post(request, community.pk)
+        changed = 0
+        for state in State.values:
+            colour = request.POST.get(state, "")
+            if colour in Colour.values and colour != mapping[state]:
+                services.set_colour(request.user, community, state, colour)
+                changed += 1
+        messages.success(request, _("%(count)d colours changed.") % {"count": changed})
+        return redirect("colour_edit")
+    return render(request, "health/colour_edit.html", {
+        "rows": [(value, label, mapping[value]) for value, label in State.choices], "colours": Colour.choices,
+        "can_edit": has_role(request.user, Role.COMMAND_POST, community_id=community.pk)})
+
+
 # --- quarantine ------------------------------------------------------------------------------
 
 
@@ -342,7 +365,19 @@ def site_detail(request, pk):
     occupants = (Measure.objects.visible_to(request.user).filter(site=site, kind=MeasureKind.CENTRAL)
                  .active_on(today).select_related("person__household__building").order_by("room", "person__name"))
     return render(request, "health/site_detail.html", {
-        "site": site, "occupants": occupants, "occupied": services.occupancy(site, today), "today": today})
+        "site": site, "occupants": occupants, "occupied": services.occupancy(site, today), "today": today,
+        "can_manage": has_role(request.user, Role.COMMAND_POST, community_id=site.community_id)})
+
+
+@login_required
+@require_POST
+def measure_room(request, pk):
+    measure = get_visible_or_404(Measure.objects.select_related("person"), request.user, pk=pk)
+    if measure.site_id is None:
+        raise Http404
+    _command_post(request, measure.community_id)
+    services.set_room(request.user, measure, request.POST.get("room", ""))
+    return redirect(measure.site)
 
 
 @login_required

@@ -368,3 +368,33 @@ def test_home_panel_and_ending_page_take_a_fixed_number_of_queries(world, comman
     client = login(command)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("ending_list")).content.decode().count("Home quarantine") == 20
+
+
+def test_command_post_recolours_a_state_on_the_colours_page(world, command, login, today):
+    home_quarantine(command, world.person_a, today, state=State.FEVER)
+    client = login(command)
+    data = {state: colour for state, colour in services.colours(world.community).items()}
+    data[State.FEVER] = "red"
+    client.post(reverse("colour_edit"), data)
+    assert KeyPerson.objects.get(person=world.person_a).colour == "red"
+    assert AuditEntry.objects.filter(fields="state_colour").count() == 1
+
+
+def test_grid_leader_cannot_recolour(world, login):
+    assert login(world.users["grid_leader"]).post(reverse("colour_edit"), {"fever": "red"}).status_code == 403
+
+
+def test_temperature_screen_has_no_inline_script(world, command, login, today):
+    home_quarantine(command, world.person_a, today)
+    body = login(world.users["building_leader"]).get(
+        reverse("report_building") + f"?building={world.building_a.pk}").content.decode()
+    assert "health/reports.js" in body and "<script>" not in body and "onclick" not in body
+
+
+def test_command_post_gives_a_room_at_the_site(world, command, login, site, today):
+    measure = central(command, world.person_a, today)
+    services.create_transfer(command, site, [measure], "陕H1", timezone.now())
+    client = login(command)
+    client.post(reverse("measure_room", args=[measure.pk]), {"room": "8206"})
+    measure.refresh_from_db()
+    assert measure.room == "8206" and "8206" in client.get(reverse("site_detail", args=[site.pk])).content.decode()

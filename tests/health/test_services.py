@@ -261,3 +261,22 @@ def test_missing_reports_are_counted_by_building(world, command):
     rows = list(services.missing_reports(command, AUG30))
     assert [(r["household__building__door_number"], r["missing"]) for r in rows] == [("17", 1)]
 
+
+
+def test_home_quarantine_seals_the_door_and_the_seal_comes_off_when_it_ends(world, command):
+    services.start_measure(command, world.person_a, MeasureKind.HOME, AUG30, AUG30 + 6 * DAY, today=AUG30)
+    seal = world.household_a1.seals.get()
+    assert seal.sealed_on == AUG30 and seal.removed_on is None
+    services.end_measures(today=AUG30 + 7 * DAY)
+    seal.refresh_from_db()
+    assert seal.removed_on == AUG30 + 7 * DAY
+
+
+def test_seal_stays_while_someone_else_at_the_door_is_still_quarantined(world, command):
+    from fangkong.core.models import Person
+
+    other = Person.objects.create(community=world.community, household=world.household_a1, name="张四")
+    services.start_measure(command, world.person_a, MeasureKind.HOME, AUG30, AUG30 + 6 * DAY, today=AUG30)
+    services.start_measure(command, other, MeasureKind.HOME, AUG30 + 3 * DAY, AUG30 + 9 * DAY, today=AUG30)
+    services.end_measures(today=AUG30 + 7 * DAY)
+    assert world.household_a1.seals.get().removed_on is None
