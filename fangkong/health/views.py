@@ -479,7 +479,9 @@ def measure_receive(request, pk):
     measure = get_visible_or_404(Measure.objects.select_related("person"), request.user, pk=pk)
     if measure.kind != MeasureKind.CENTRAL:
         raise Http404
-    _writable(request, measure.person)
+    # The person is received at the checkpoint: its guard records it as well as the person's staff.
+    if not has_role(request.user, Role.GUARD, community_id=measure.community_id):
+        _writable(request, measure.person)
     form = ReceptionForm(request.POST)
     if form.is_valid():
         services.receive(request.user, measure, next_days=form.cleaned_data["next_days"] or 0,

@@ -398,3 +398,19 @@ def test_command_post_gives_a_room_at_the_site(world, command, login, site, toda
     client.post(reverse("measure_room", args=[measure.pk]), {"room": "8206"})
     measure.refresh_from_db()
     assert measure.room == "8206" and "8206" in client.get(reverse("site_detail", args=[site.pk])).content.decode()
+
+
+def test_guard_records_a_reception_at_the_checkpoint(world, command, login, today):
+    measure = services.start_measure(command, world.person_b, MeasureKind.CENTRAL, today - 7 * DAY, today - DAY,
+                                     state=State.CLOSE_CONTACT, today=today - 7 * DAY)
+    client = login(world.users["guard"])
+    assert "李四" in client.get(reverse("reception_list")).content.decode()
+    client.post(reverse("measure_receive", args=[measure.pk]), {"next_days": "0"})
+    assert measure.receptions.get().received_by == world.users["guard"]
+
+
+def test_delivery_volunteer_cannot_record_a_reception(world, command, login, today):
+    measure = services.start_measure(command, world.person_a, MeasureKind.CENTRAL, today - 7 * DAY, today - DAY,
+                                     today=today - 7 * DAY)
+    response = login(world.users["delivery_volunteer"]).post(reverse("measure_receive", args=[measure.pk]), {})
+    assert response.status_code == 403 and not measure.receptions.exists()
