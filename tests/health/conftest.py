@@ -8,3 +8,4 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
