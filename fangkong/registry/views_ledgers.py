@@ -6,16 +6,15 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core import services
-from fangkong.core.models import WRITING_ROLES, Building, CareTag, Community, Grid, Residency, Role
-from fangkong.core.scope import get_visible_or_404, has_role, reaches
+from fangkong.core.models import WRITING_ROLES, Building, CareTag, Community, Grid, Residency
+from fangkong.core.scope import get_visible_or_404, has_role
 from fangkong.lib.masking import mask_id, mask_phone
 from fangkong.lib.tasks import enqueue
 
@@ -38,17 +37,13 @@ def _require_writer(user):
 
 
 def jobs_for(user):
-    """Import jobs a user may open: the command post sees its community's jobs, everyone else
-    the jobs they started (a building leader's reach has no path to a job, only its author)."""
-    if getattr(user, "is_superuser", False):
-        return ImportJob.objects.all()
-    command = ImportJob.objects.visible_to(user).filter(
-        community_id__in=[reach.community_id for reach in reaches(user) if reach.role == Role.COMMAND_POST])
-    return ImportJob.objects.filter(Q(pk__in=command.values("pk")) | Q(created_by=user))
+    """Import jobs a user may open, through scope: the command post sees its community's jobs,
+    everyone else the jobs they started (ImportJob.scope_paths has an owner)."""
+    return ImportJob.objects.visible_to(user)
 
 
 def _job(user, pk) -> ImportJob:
-    return get_object_or_404(jobs_for(user).select_related("community", "created_by"), pk=pk)
+    return get_visible_or_404(ImportJob.objects.select_related("community", "created_by"), user, pk=pk)
 
 
 def _preview(ledger) -> dict:
