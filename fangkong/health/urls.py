@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/<int:person_pk>/measure/", views.person_measure, name="health_person_measure"),
     path("people/<int:person_pk>/violation/", views.violation_create, name="violation_create"),
     path("people/<int:person_pk>/arrival/", views.arrival_create, name="arrival_create"),
+    path("violations/", views.violation_list, name="violation_list"),
     path("arrivals/", views.arrival_list, name="arrival_list"),
     path("arrivals/<int:pk>/", views.arrival_detail, name="arrival_detail"),
     path("areas/", views.area_list, name="area_list"),

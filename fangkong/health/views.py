@@ -53,6 +53,7 @@ from .models import (
     Symptom,
     Transfer,
     TransferStatus,
+    Violation,
 )
 from .notice import parse_notice
 
@@ -137,6 +138,14 @@ def ending_list(request):
         "ending_today": Paginator(services.ending(request.user, today), 100).get_page(request.GET.get("page")),
         "ending_tomorrow": Paginator(services.ending(request.user, tomorrow), 100).get_page(request.GET.get("page")),
     })
+
+
+@login_required
+@require_GET
+def violation_list(request):
+    violations = (Violation.objects.visible_to(request.user)
+                  .select_related("person__household__building", "recorded_by")[:200])
+    return render(request, "health/violation_list.html", {"violations": violations})
 
 
 @login_required

@@ -414,3 +414,22 @@ def test_delivery_volunteer_cannot_record_a_reception(world, command, login, tod
                                      today=today - 7 * DAY)
     response = login(world.users["delivery_volunteer"]).post(reverse("measure_receive", args=[measure.pk]), {})
     assert response.status_code == 403 and not measure.receptions.exists()
+
+
+def test_violations_page_shows_what_was_done_within_scope(world, command, login, today):
+    services.record_violation(command, world.person_a, "擅自外出", "劝返并加强巡查")
+    services.record_violation(command, world.person_c, "拒绝核酸", "民警上门")
+    body = login(world.users["building_leader"]).get(reverse("violation_list")).content.decode()
+    assert "擅自外出" in body and "劝返并加强巡查" in body and "拒绝核酸" not in body
+
+
+def test_household_block_offers_to_seal_then_shows_the_seal(world, command, client, today):
+    request = RequestFactory().get("/")
+    request.user = command
+    template = Template("{% load health_tags %}{% household_seal household %}")
+    html = template.render(Context({"request": request, "household": world.household_a1}))
+    assert "Seal the door" in html
+    seal = services.seal_household(command, world.household_a1, on=today)
+    services.check_seal(command, seal, SealResult.INTACT)
+    html = template.render(Context({"request": request, "household": world.household_a1}))
+    assert "Door sealed since" in html and "Intact" in html

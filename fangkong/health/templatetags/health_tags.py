@@ -57,3 +57,16 @@ def person_health(context, person):
                     .select_related("site").order_by("start"))
     return {"person": person, "key": key, "measures": measures, "today": today,
             "can_write": can_write(user, person)}
+
+
+@register.inclusion_tag("health/_household_seal.html", takes_context=True)
+def household_seal(context, household):
+    """The door's seal: sealed since when and today's check, or a button to seal it."""
+    from ..models import Seal, SealCheck
+
+    user = context["request"].user
+    today = timezone.localdate()
+    seal = Seal.objects.visible_to(user).filter(household=household, removed_on__isnull=True).first()
+    check = SealCheck.objects.filter(seal=seal, on=today).first() if seal else None
+    return {"household": household, "seal": seal, "check": check, "can_write": can_write(user, household),
+            "csrf_token": context.get("csrf_token")}
