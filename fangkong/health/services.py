@@ -322,6 +322,15 @@ def ending(user, day):
             .select_related("person__household__building", "site").order_by("kind", "person__name"))
 
 
+def tests_due(user, day) -> list[Measure]:
+    """Measures with a test on ``day`` (test days count from the measure's first day). The days
+    are a short list on each row, so the active measures with any are read in one query and the
+    day is checked here."""
+    rows = (Measure.objects.visible_to(user).active_on(day).exclude(test_days="")
+            .select_related("person__household__building", "site").order_by("person__name", "pk"))
+    return [m for m in rows if (day - m.start).days + 1 in m.test_day_list]
+
+
 @transaction.atomic
 def end_measures(today=None, actor=None) -> int:
     """Record the end of measures whose last day is past: the key person moves to their next

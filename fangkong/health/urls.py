@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.keyperson_list, name="keyperson_list"),
     path("keypersons/<int:pk>/", views.keyperson_detail, name="keyperson_detail"),
     path("ending/", views.ending_list, name="ending_list"),
+    path("tests-due/", views.tests_due_list, name="tests_due_list"),
     path("people/<int:person_pk>/state/", views.person_state, name="health_person_state"),
     path("people/<int:person_pk>/measure/", views.person_measure, name="health_person_measure"),
     path("people/<int:person_pk>/violation/", views.violation_create, name="violation_create"),

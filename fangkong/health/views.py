@@ -142,6 +142,16 @@ def ending_list(request):
 
 @login_required
 @require_GET
+def tests_due_list(request):
+    """Who has a test today by their measure's test days (a page of its own: it reads every active
+    measure with test days, which the ending list must not wait for)."""
+    today = _day(request)
+    return render(request, "health/tests_due.html", {"today": today,
+                                                      "tests_due": services.tests_due(request.user, today)})
+
+
+@login_required
+@require_GET
 def violation_list(request):
     violations = (Violation.objects.visible_to(request.user)
                   .select_related("person__household__building", "recorded_by")[:200])

@@ -433,3 +433,12 @@ def test_household_block_offers_to_seal_then_shows_the_seal(world, command, clie
     services.check_seal(command, seal, SealResult.INTACT)
     html = template.render(Context({"request": request, "household": world.household_a1}))
     assert "Door sealed since" in html and "Intact" in html
+
+
+def test_tests_due_page_lists_who_is_tested_today(world, command, login, today):
+    services.start_measure(command, world.person_a, MeasureKind.HOME, today - 2 * DAY, today + 4 * DAY, "1,3,7",
+                           today=today)
+    services.start_measure(command, world.person_b, MeasureKind.HOME, today - DAY, today + 5 * DAY, "1,3,7",
+                           today=today)
+    body = login(command).get(reverse("tests_due_list")).content.decode()
+    assert "张三" in body and "李四" not in body

@@ -280,3 +280,14 @@ def test_seal_stays_while_someone_else_at_the_door_is_still_quarantined(world, c
     services.start_measure(command, other, MeasureKind.HOME, AUG30 + 3 * DAY, AUG30 + 9 * DAY, today=AUG30)
     services.end_measures(today=AUG30 + 7 * DAY)
     assert world.household_a1.seals.get().removed_on is None
+
+
+def test_tests_are_due_on_the_measures_test_days(world, command):
+    services.start_measure(command, world.person_a, MeasureKind.CENTRAL, AUG30, AUG30 + 6 * DAY, "1,3,7",
+                           today=AUG30)
+    services.start_measure(command, world.person_b, MeasureKind.HOME, AUG30 + DAY, AUG30 + 7 * DAY, "1",
+                           today=AUG30)
+    assert [m.person for m in services.tests_due(command, AUG30)] == [world.person_a]
+    assert [m.person for m in services.tests_due(command, AUG30 + DAY)] == [world.person_b]
+    assert [m.person for m in services.tests_due(command, AUG30 + 2 * DAY)] == [world.person_a]
+    assert services.tests_due(command, AUG30 + 3 * DAY) == []
