@@ -455,8 +455,10 @@ def import_results(actor, round_: TestRound, rows, *, now=None) -> ImportReport:
     updates = []
     for start in range(0, len(codes_), CHUNK):
         chunk = codes_[start:start + CHUNK]
-        found = {code: (pk, result) for code, pk, result in
-                 Tube.objects.filter(round=round_, code__in=chunk).values_list("code", "id", "result")}
+        # By (community, code), the unique index: a filter on the round would scan its tubes per chunk.
+        found = {code: (pk, result) for code, pk, result, round_id in
+                 Tube.objects.filter(community_id=round_.community_id, code__in=chunk)
+                 .values_list("code", "id", "result", "round_id") if round_id == round_.pk}
         for code in chunk:
             number, word, when = wanted[code]
             if code not in found:
