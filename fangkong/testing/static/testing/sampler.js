@@ -222,6 +222,35 @@
       });
   });
 
+  // The phone's camera, where the browser can read codes itself (BarcodeDetector: Chrome on
+  // Android). Elsewhere the button stays hidden and a USB scanner or the keyboard does the work.
+  if ("BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    var box = document.getElementById("sampler-camera-box");
+    var video = document.getElementById("sampler-video");
+    box.classList.remove("d-none");
+    document.getElementById("sampler-camera").addEventListener("click", function () {
+      if (video.srcObject) return;
+      var detector = new window.BarcodeDetector();
+      var last = "", lastAt = 0;
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.srcObject = stream;
+        video.classList.remove("d-none");
+        video.play();
+        window.setInterval(function () {
+          detector.detect(video).then(function (found) {
+            if (!found.length) return;
+            var value = found[0].rawValue, now = Date.now();
+            // The same code in view for a while is one scan, not ten.
+            if (value === last && now - lastAt < 2500) return;
+            last = value;
+            lastAt = now;
+            handle(value);
+          }).catch(function () { /* a frame that could not be read */ });
+        }, 300);
+      }).catch(function (error) { show("warning", String(error), "camera"); });
+    });
+  }
+
   window.addEventListener("online", flush);
   window.setInterval(flush, 15000);
   showTube();
