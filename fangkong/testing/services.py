@@ -569,6 +569,23 @@ def untested(round_: TestRound, user, building: Building | None = None):
     return _by_building(persons)
 
 
+# 入户采样: who cannot come down to the sampling point.
+HOME_SAMPLING_TAGS = ("bedridden", "disability", "elderly_alone")
+
+
+def home_sampling(round_: TestRound, user):
+    """The home-sampling list: bedridden, disabled and elderly-alone persons the round must test
+    and has not sampled yet, by building and room: (building, [persons])."""
+    from fangkong.core.models import PersonTag
+
+    tagged = PersonTag.objects.filter(person_id=OuterRef("pk"), tag__in=HOME_SAMPLING_TAGS)
+    persons = (must_test(round_, user).filter(Exists(tagged))
+               .exclude(Exists(Sample.objects.filter(round_id=round_.pk, person_id=OuterRef("pk"), void=False)))
+               .select_related("household__building").prefetch_related("tags")
+               .order_by("household__building__door_sort", "household__room_sort", "name", "pk"))
+    return _by_building(persons)
+
+
 def _by_building(persons):
     groups: dict[int, tuple] = {}
     for person in persons:

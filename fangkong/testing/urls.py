@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/find/", views.testround_find, name="testround_find"),
     path("<int:pk>/coverage/", views.testround_coverage, name="testround_coverage"),
     path("<int:pk>/untested/", views.testround_untested, name="testround_untested"),
+    path("<int:pk>/home-sampling/", views.testround_home_sampling, name="testround_home_sampling"),
     path("<int:pk>/retests/", views.testround_retests, name="testround_retests"),
     path("<int:pk>/results/", views.testround_results, name="testround_results"),
     path("code/", views.person_code, name="testing_person_code"),

@@ -159,6 +159,15 @@ def testround_retests(request, pk):
     })
 
 
+@login_required
+@require_GET
+def testround_home_sampling(request, pk):
+    round_ = _round(request, pk)
+    groups = services.home_sampling(round_, request.user)
+    return render(request, "testing/home_sampling.html", {"round": round_, "groups": groups,
+                                                          "total": sum(len(p) for _b, p in groups)})
+
+
 class ResultsForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Results file (.csv, .xlsx)"))
 

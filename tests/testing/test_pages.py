@@ -140,3 +140,14 @@ def test_the_person_file_shows_the_retest_status(world, test_round, sampler, cod
     services.import_results(command, test_round, [(2, "T1", "positive", "")])
     html = _render("{% person_testing person %}", command, person=world.person_a)
     assert 'data-state="retest"' in html
+
+
+def test_the_home_sampling_list_shows_bedridden_people_not_yet_sampled(world, login, test_round, sampler, code_of):
+    from fangkong.core.models import PersonTag
+
+    PersonTag.objects.create(person=world.person_b, tag="bedridden")
+    PersonTag.objects.create(person=world.person_a, tag="bedridden")
+    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    body = login(world.users["command_post"]).get(f"/testing/{test_round.pk}/home-sampling/").content.decode()
+    assert f'data-person="{world.person_b.pk}"' in body and f'data-person="{world.person_a.pk}"' not in body
+    assert "王五" not in body  # not bedridden
