@@ -554,7 +554,7 @@ class _Importer:
         rooms = {row.room for row in kept} | {room for _bid, room in wanted}
         households = {}
         for household in Household.objects.filter(community=community, building_id__in={b for b, _r in wanted},
-                                                  room__in=rooms):
+                                                  room__in=rooms).order_by():
             households.setdefault((household.building_id, columns.place_key(household.room, room=True)), household)
         missing = {}
         result = []
@@ -610,15 +610,18 @@ class _Importer:
         ids = {row.id_number for row in rows if row.id_number}
         by_id = {}
         if ids:
-            for person in (Person.objects.filter(community=community, id_number__in=ids)
-                           .select_related("household__building").select_for_update(of=("self",))):
+            # No ordering, and the partial unique index's own condition (id_number <> ''): otherwise
+            # SQLite walks the (community, name) index for the ordering, the whole community per
+            # chunk, and a million-row import slows down as the table grows.
+            for person in (Person.objects.filter(community=community, id_number__in=ids).exclude(id_number="")
+                           .order_by().select_related("household__building").select_for_update(of=("self",))):
                 by_id[person.id_number] = person
         household_ids = {row.household.pk for row in rows if row.household.pk}
         names = {row.name for row in rows}
         by_name: dict[tuple, list] = {}
         if household_ids:
             for person in (Person.objects.filter(community=community, household_id__in=household_ids, name__in=names)
-                           .select_related("household__building").select_for_update(of=("self",))):
+                           .order_by().select_related("household__building").select_for_update(of=("self",))):
                 by_name.setdefault((person.household_id, person.name), []).append(person)
         matched_pks = {p.pk for p in by_id.values()} | {p.pk for group in by_name.values() for p in group}
         current_tags: dict[int, set] = {}
