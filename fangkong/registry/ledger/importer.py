@@ -11,9 +11,10 @@ Step 3. Rows are gathered into chunks. Per chunk, a handful of queries: the hous
         names in the chunk's households, their tags. Then buildings and households that are
         missing are created (option create_places) or the rows reported; persons are matched
         (by ID number, else by name within the household), compared field by field, and written
-        with bulk_create / bulk_update, with their tags, residences, audit entries and timeline
-        entries in bulk as well. The number of queries grows with the number of chunks, never
-        with the number of rows.
+        in bulk (new ones with one multi-row INSERT ... RETURNING, changed ones with bulk_update),
+        with their tags, residences, audit entries and timeline entries in bulk as well (see
+        BulkInsert for why not bulk_create). The number of queries grows with the number of
+        chunks, never with the number of rows.
 Step 4. Everything runs in one transaction: a crash or a kill leaves the database as it was, and
         running the same file again completes it. A dry run does the same work and rolls back,
         so its report is exactly what the import would do.
