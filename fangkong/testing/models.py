@@ -231,3 +231,26 @@ class AntigenReport(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.date} {self.result}"
+
+
+class SamplingSlot(models.Model):
+    """排班: when a building comes down to which sampling point ("8:00-8:30 楼栋 3 下楼"). One slot
+    per building and round; the building leader pastes its notice into the building's chat group."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    round = models.ForeignKey(TestRound, models.CASCADE, related_name="slots")
+    building = models.ForeignKey(Building, models.CASCADE, related_name="+", verbose_name=_("building"))
+    point = models.CharField(_("sampling point"), max_length=100)
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id"}
+
+    class Meta:
+        verbose_name = _("sampling slot")
+        verbose_name_plural = _("sampling slots")
+        constraints = [models.UniqueConstraint("round", "building", name="slot_once_per_building")]
+
+    def __str__(self):
+        return f"{self.starts:%H:%M}-{self.ends:%H:%M} {self.building_id}"
