@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_schedule
 
 urlpatterns = [
     path("", views.testround_list, name="testround_list"),
@@ -12,7 +12,10 @@ urlpatterns = [
     path("<int:pk>/sampler/", views.testround_sampler, name="testround_sampler"),
     path("<int:pk>/find/", views.testround_find, name="testround_find"),
     path("<int:pk>/coverage/", views.testround_coverage, name="testround_coverage"),
+    path("<int:pk>/schedule/", views_schedule.testround_schedule, name="testround_schedule"),
+    path("<int:pk>/schedule/print/", views_schedule.testround_schedule_print, name="testround_schedule_print"),
     path("<int:pk>/untested/", views.testround_untested, name="testround_untested"),
+    path("<int:pk>/untested.xlsx", views.testround_untested_xlsx, name="testround_untested_xlsx"),
     path("<int:pk>/home-sampling/", views.testround_home_sampling, name="testround_home_sampling"),
     path("<int:pk>/retests/", views.testround_retests, name="testround_retests"),
     path("<int:pk>/results/", views.testround_results, name="testround_results"),

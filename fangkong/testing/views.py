@@ -2,12 +2,14 @@
 are in testing.services. The sampler page sends its scans to the REST API (one batch endpoint for
 the live scan and the offline queue alike)."""
 
+import io
+
 import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,8 +21,9 @@ from fangkong.core.models import AuditAction, Building, Community, Grid, Househo
 from fangkong.core.scope import get_visible_or_404, has_role
 from fangkong.core.services import audit
 from fangkong.documents.views import pdf_response
+from fangkong.registry.views_ledgers import XLSX
 
-from . import codes, dorfman, pdf, services
+from . import codes, dorfman, exports, pdf, services
 from .api import read_upload
 from .models import AntigenReport, AntigenResult, PoolSize, TestRound
 
@@ -147,6 +150,18 @@ def testround_untested(request, pk):
     groups = services.untested(round_, request.user, building=building)
     return render(request, "testing/untested.html", {"round": round_, "groups": groups, "building": building,
                                                      "total": sum(len(p) for _b, p in groups)})
+
+
+@login_required
+@require_GET
+def testround_untested_xlsx(request, pk):
+    round_ = _round(request, pk)
+    building = _building_param(request)
+    content, _count = exports.untested_xlsx(round_, request.user, building=building)
+    name = _("untested") + (f"-{building.door_number}" if building else "") + f"-{round_.date:%Y%m%d}.xlsx"
+    response = FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=XLSX)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
