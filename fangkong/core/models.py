@@ -318,12 +318,17 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    @staticmethod
+    def search_keys(name: str, id_number: str, phone: str) -> tuple[str, str, str]:
+        """The stored search keys (name_initials, id_last4, phone_last4) of these values: one
+        definition for fill_derived and for the ledger importer, which inserts new persons as
+        plain rows without building a model instance for each."""
+        return (initials(name), id_number[-4:].upper() if id_number else "", phone[-4:] if phone else "")
+
     def fill_derived(self):
         """Set the search keys (pinyin initials, last 4 of ID and phone); bulk_create callers
         call this themselves, since bulk_create skips save()."""
-        self.name_initials = initials(self.name)
-        self.id_last4 = self.id_number[-4:].upper() if self.id_number else ""
-        self.phone_last4 = self.phone[-4:] if self.phone else ""
+        self.name_initials, self.id_last4, self.phone_last4 = self.search_keys(self.name, self.id_number, self.phone)
         return self
 
     def save(self, *args, **kwargs):

@@ -101,6 +101,19 @@ def _show(field_name, value):
 
 
 def _diff(before: dict, after: dict) -> dict:
+    """The changes an audit entry keeps: [before, after] for every field of ``after`` that
+    differs, shown as text, personal data masked."""
+    if not before:
+        # A creation: every value that is not None differs from nothing. The same answer as the
+        # general case below, without looking up and showing a "before" for each field (ledger
+        # imports create tens of thousands of persons at a time).
+        changes = {}
+        for name, value in after.items():
+            if value is not None:
+                value = str(value)
+                masker = MASKERS.get(name)
+                changes[name] = ["", masker(value) if masker and value else value]
+        return changes
     return {
         name: [_show(name, before.get(name)), _show(name, after.get(name))]
         for name in after
