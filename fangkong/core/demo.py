@@ -22,7 +22,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -30,6 +32,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 
 from fangkong.lib.idnumber import make as make_id
@@ -483,6 +486,7 @@ def build_demo(seed: int = DEMO_SEED, today: date | None = None) -> Community:
         community = _build(seed, today)
         ensure_accounts(community, fresh=True)
         counts = demo_summary(community)
+        _add_work(community, today, seed)
         AuditEntry.objects.create(
             community=community, action=AuditAction.CREATE, object_type="community",
             object_id=str(community.pk), object_repr=str(community)[:200],
@@ -490,6 +494,22 @@ def build_demo(seed: int = DEMO_SEED, today: date | None = None) -> Community:
             changes={key: ["", str(value)] for key, value in counts.items()},
         )
     return community
+
+
+def _app_demos():
+    """Each app's ``demo`` module (screening, testing, health control), found by name: core names no app."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("fangkong.") and config.name != "fangkong.core" \
+                and module_has_submodule(config.module, "demo"):
+            yield import_module(f"{config.name}.demo")
+
+
+def _add_work(community: Community, today: date, seed: int) -> None:
+    """The day's work in progress, so that every page has something to show, done by the demo
+    command post through each app's services."""
+    actor = get_user_model().objects.get(username=ACCOUNTS[0].username)
+    for module in _app_demos():
+        module.add_demo(community, actor, today, seed)
 
 
 def _build(seed: int, today: date) -> Community:
@@ -834,7 +854,11 @@ def delete_demo() -> bool:
         object_repr=str(community)[:200], reason=_("Demo community deleted to be built again"),
     )
     # Inside out: buildings and households are PROTECTed against cascades from above, so the
-    # collector cannot take them with the community. Leaf tables go in single statements.
+    # collector cannot take them with the community. Leaf tables go in single statements; rows an
+    # app protects (a transfer keeps its site) go first, by the app's own hand.
+    for module in _app_demos():
+        if hasattr(module, "remove_demo"):
+            module.remove_demo(community)
     for model in (PersonTag, TimelineEntry, Residence):
         lookup = {"person__community": community} if model is PersonTag else {"community": community}
         model.objects.filter(**lookup).delete()

@@ -7,12 +7,14 @@ runs in a transaction on top of it, so a test that rebuilds it leaves the next o
 import hashlib
 import io
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
+from django.utils import timezone
 
 from fangkong.core import demo
 from fangkong.core.models import (
@@ -175,10 +177,65 @@ def test_every_person_has_a_residence_and_a_timeline_but_only_one_audit_entry(co
     assert not Person.objects.filter(community=community).exclude(
         residences__household_id=F("household_id")).exists()
     assert TimelineEntry.objects.filter(community=community, kind="registered").count() == total
-    entries = AuditEntry.objects.filter(community=community)
+    # The generated places and people: one entry for the whole community, not one per row. The
+    # day's work after it went through the services as the demo command post, with its own.
+    entries = AuditEntry.objects.filter(community=community, user__isnull=True)
     assert entries.count() == 1
     entry = entries.get()
     assert (entry.action, entry.object_type, entry.object_id) == ("create", "community", str(community.pk))
+    assert not AuditEntry.objects.filter(community=community, object_type="person", action="create").exists()
+    assert set(AuditEntry.objects.filter(community=community, user__isnull=False)
+               .values_list("username", flat=True)) == {"command"}
+
+
+# --- the day's work: something on every page ----------------------------------------------------
+
+
+def test_a_testing_round_of_the_day_is_scheduled_half_sampled_with_a_positive_pool(community):
+    from fangkong.testing import services as testing
+    from fangkong.testing.models import SamplingSlot, TestRound
+
+    round_ = TestRound.objects.get(community=community)
+    assert round_.date == timezone.localdate() and round_.point_list == ["旧村广场", "老人活动中心"]
+    buildings = testing.round_buildings(round_).count()
+    assert SamplingSlot.objects.filter(round=round_).count() == buildings > 20
+    cover = testing.coverage(round_, get_user_model().objects.get(username="command")).community
+    assert 0.4 * cover.must < cover.sampled < 0.8 * cover.must and 0 < cover.back < cover.sampled
+    assert 1 <= testing.retest_persons(round_).count() <= 10  # one pool of ten
+
+
+def test_key_persons_under_measures_some_ending_today(community):
+    from fangkong.health import services as health
+    from fangkong.health.models import ArrivalStatus, KeyPerson, Seal, State
+
+    command = get_user_model().objects.get(username="command")
+    today = timezone.localdate()
+    assert KeyPerson.objects.filter(person__community=community).count() >= 15
+    assert health.ending(command, today).count() >= 1
+    assert health.ending(command, today + timedelta(days=1)).count() >= 1
+    assert KeyPerson.objects.filter(person__community=community, state=State.FEVER).count() == 1
+    assert Seal.objects.filter(community=community, removed_on__isnull=True).count() >= 5
+    assert health.broken_seals(command, today).count() == 0
+    statuses = set(community_arrivals(community).values_list("status", flat=True))
+    assert ArrivalStatus.NEEDS_DECISION in statuses and len(statuses) == 2
+
+
+def community_arrivals(community):
+    from fangkong.health.models import ArrivalReport
+
+    return ArrivalReport.objects.filter(community=community)
+
+
+def test_a_screening_round_is_under_way_with_doors_to_revisit(community):
+    from fangkong.registry import screening
+    from fangkong.registry.models import ScreeningRound
+
+    command = get_user_model().objects.get(username="command")
+    round_ = ScreeningRound.objects.get(community=community)
+    cover = screening.coverage(round_, command).community
+    assert 0.5 * cover.total < cover.visited < 0.85 * cover.total
+    assert cover.confirmed > 100
+    assert cover.nobody_home >= 1 and len(list(screening.revisits(round_, command))) == cover.nobody_home
 
 
 def test_door_numbers_jump_and_are_not_created_in_order(community):
