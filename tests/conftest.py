@@ -27,6 +27,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cache remembers once-a-day work (health.services.catch_up): each test starts on a new day.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _inline_tasks(settings):
     # Background work runs in the test's own thread and transaction unless a test asks otherwise.
     settings.FANGKONG_TASK_MODE = "inline"

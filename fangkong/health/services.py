@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -338,7 +339,9 @@ def end_measures(today=None, actor=None) -> int:
     sees about a measure's dates nothing: it only writes the transitions into the history."""
     today = _today(today)
     over = Measure.objects.filter(end__lt=today, ended_recorded=False, cancelled=False)
-    persons = set(over.values_list("person_id", flat=True))
+    # Locked, so that two processes catching up at once record each ending once (PostgreSQL
+    # re-reads the rows after the other commits; SQLite's IMMEDIATE transactions take turns).
+    persons = set(over.select_for_update().values_list("person_id", flat=True))
     over.update(ended_recorded=True)
     if not persons:
         return 0
@@ -354,6 +357,15 @@ def end_measures(today=None, actor=None) -> int:
             .distinct().select_related("household__building"):
         remove_seal(actor, seal, on=today)
     return len(persons)
+
+
+def catch_up(today=None) -> None:
+    """Record yesterday's endings before anyone reads today's lists: at most once a day per
+    process (the cache remembers the day), whoever opens a health page first. No scheduler is
+    needed in the embedded setup; ``fangkong end-measures`` does the same from cron."""
+    today = _today(today)
+    if cache.add(f"fangkong:end-measures:{today.isoformat()}", True, timeout=26 * 3600):
+        end_measures(today=today)
 
 
 # --- arrivals ---------------------------------------------------------------------------------

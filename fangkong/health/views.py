@@ -90,6 +90,7 @@ def _buildings(request):
 @require_GET
 def keyperson_list(request):
     today = timezone.localdate()
+    services.catch_up(today)
     state, colour, building = (request.GET.get(k, "") for k in ("state", "colour", "building"))
     rows = services.register(request.user, state=state, colour=colour, building=building)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -131,6 +132,7 @@ def person_state(request, person_pk):
 @login_required
 @require_GET
 def ending_list(request):
+    services.catch_up()
     today = _day(request)
     tomorrow = today + timedelta(days=1)
     return render(request, "health/ending_list.html", {

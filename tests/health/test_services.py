@@ -291,3 +291,24 @@ def test_tests_are_due_on_the_measures_test_days(world, command):
     assert [m.person for m in services.tests_due(command, AUG30 + DAY)] == [world.person_b]
     assert [m.person for m in services.tests_due(command, AUG30 + 2 * DAY)] == [world.person_a]
     assert services.tests_due(command, AUG30 + 3 * DAY) == []
+
+
+def test_catch_up_records_yesterdays_endings_once_a_day(world, command):
+    from django.core.cache import cache
+
+    from fangkong.health.models import KeyPerson, Measure, MeasureKind, State
+
+    today = timezone.localdate()
+    services.start_measure(command, world.person_b, MeasureKind.MONITORING, today - timedelta(days=7),
+                           today - timedelta(days=1), state=State.ARRIVAL, today=today - timedelta(days=7))
+    services.catch_up(today)
+    assert KeyPerson.objects.get(person=world.person_b).state == State.CLEARED
+    assert Measure.objects.get(person=world.person_b).ended_recorded
+    # The same day again does nothing, even with another measure past its end.
+    services.start_measure(command, world.person_c, MeasureKind.MONITORING, today - timedelta(days=7),
+                           today - timedelta(days=1), state=State.ARRIVAL, today=today - timedelta(days=7))
+    services.catch_up(today)
+    assert KeyPerson.objects.get(person=world.person_c).state == State.ARRIVAL
+    cache.clear()  # the next day, as far as the cache knows
+    services.catch_up(today)
+    assert KeyPerson.objects.get(person=world.person_c).state == State.CLEARED

@@ -34,6 +34,7 @@ def key_person_line(key, today):
 def health_home_panel(context, limit=10):
     user = context["request"].user
     today = timezone.localdate()
+    services.catch_up(today)
     ending_today = services.ending(user, today)
     ending_tomorrow = services.ending(user, today + timedelta(days=1))
     fever = services.fever_alerts(user)
