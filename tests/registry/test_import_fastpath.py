@@ -10,6 +10,7 @@ import datetime as dt
 from fangkong.core import services
 from fangkong.core.models import AuditEntry, Person, PersonTag, Residence, TimelineEntry
 from fangkong.lib.pinyin import initials_slow
+from fangkong.registry.ledger import reader
 from fangkong.registry.ledger.importer import BulkInsert, import_people
 from tests.factories import id_number
 
@@ -118,3 +119,20 @@ def test_insert_returning_gives_ids_in_row_order_across_statements(world):
     assert len(pks) == len(rows) == len(set(pks))
     assert [(tag.person_id, tag.tag) for tag in (PersonTag.objects.get(pk=pk) for pk in pks)] == [
         tuple(row) for row in rows]
+
+
+def test_rows_cut_by_split_are_the_rows_of_the_regular_expression():
+    sheets = [
+        '<worksheet><sheetData><row r="1" spans="1:2"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>'
+        '<row r="2"><c r="A2"><v>1</v></c></row>',
+        '<sheetData>\n  <row r="1"/>\n  <row r="2" ht="15"><c r="A2"/></row>\n<row r="3"></row><row>'
+        '<c r="B4" t="s"><v>0</v></c></row>',
+        '<x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row><x:row r="2"/><x:row r="3">'
+        '<x:c r="A3"><x:v>2</x:v></x:c></x:row>',
+        '<rowBreaksBefore/><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2" /><row r="3" >'
+        '<c r="A3"><v>&lt;row&gt;</v></c></row>',
+        '<sheetData><row r="7"><c r="A7"><v>1</v></c></row>',
+    ]
+    for sheet in sheets:
+        end = reader._last_row_end(sheet)
+        assert reader._split_rows(sheet, end) == reader._ROW.findall(sheet, 0, end), sheet
