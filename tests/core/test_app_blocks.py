@@ -54,3 +54,17 @@ def test_a_household_page_shows_its_door_seal(world, login):
     assert 'id="household-seal"' in body and "fk-status-sealed" in body
     other = login(command).get(f"/households/{world.household_b1.pk}/").content.decode()
     assert "fk-status-sealed" not in other and 'action="/health/households/' in other  # a button to seal
+
+
+def test_writers_find_the_ledgers_in_the_top_bar_and_export_what_they_see(world, login):
+    client = login(world.users["building_leader"])
+    body = client.get("/people/?tag=elderly_alone").content.decode()
+    assert 'href="/ledgers/import/"' in body
+    assert 'id="export-these" href="/ledgers/export/?download=1&amp;tag=elderly_alone"' in body
+    building = client.get(f"/buildings/{world.building_a.pk}/").content.decode()
+    assert f"/ledgers/export/?download=1&amp;building={world.building_a.pk}" in building
+
+
+def test_readers_get_no_ledger_links(world, login):
+    body = login(world.users["district_viewer"]).get("/people/").content.decode()
+    assert 'href="/ledgers/import/"' not in body and 'id="export-these"' not in body
