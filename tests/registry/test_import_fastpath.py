@@ -6,12 +6,15 @@ test here compares with the plain way: the service that creates one person throu
 general field-by-field diff, lazy_pinyin itself."""
 
 import datetime as dt
+import gc
+
+import pytest
 
 from fangkong.core import services
 from fangkong.core.models import AuditEntry, Person, PersonTag, Residence, TimelineEntry
 from fangkong.lib.pinyin import initials_slow
 from fangkong.registry.ledger import reader
-from fangkong.registry.ledger.importer import BulkInsert, import_people
+from fangkong.registry.ledger.importer import BulkInsert, _Collector, import_people
 from tests.factories import id_number
 
 from .ledger_files import write_xlsx
@@ -136,3 +139,15 @@ def test_rows_cut_by_split_are_the_rows_of_the_regular_expression():
     for sheet in sheets:
         end = reader._last_row_end(sheet)
         assert reader._split_rows(sheet, end) == reader._ROW.findall(sheet, 0, end), sheet
+
+
+def test_the_cycle_collector_is_back_on_after_an_import_and_after_an_error(world, tmp_path):
+    path = write_xlsx(tmp_path / "l.xlsx", [row for row, _data, _tags in CASES], header=HEADER)
+    assert gc.isenabled()
+    import_people(path, world.community, report_path=tmp_path / "errors.xlsx", chunk_rows=2)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _Collector() as collector:
+        assert not gc.isenabled()
+        collector.chunk_done()
+        raise RuntimeError
+    assert gc.isenabled()
