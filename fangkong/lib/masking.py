@@ -18,3 +18,10 @@ def mask_phone(number: str) -> str:
     if len(number) >= 11:
         return number[:3] + "*" * (len(number) - 7) + number[-4:]
     return "*" * (len(number) - 2) + number[-2:]
+
+
+def mask_name(name: str) -> str:
+    """张三丰 -> 张**; for pages that anybody holding a link may open."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)

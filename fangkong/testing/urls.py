@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/results/", views.testround_results, name="testround_results"),
     path("code/", views.person_code, name="testing_person_code"),
     path("code/revoke/", views.person_code_revoke, name="testing_person_code_revoke"),
+    path("c/<str:token>/", views.my_code, name="testing_my_code"),
     path("codes.pdf", views.code_sheet_pdf, name="testing_code_sheet"),
     path("pool-size/", views.pool_size, name="testing_pool_size"),
     path("antigen/", views.antigen, name="testing_antigen"),

@@ -21,11 +21,12 @@ from fangkong.core.models import AuditAction, Building, Community, Grid, Househo
 from fangkong.core.scope import get_visible_or_404, has_role
 from fangkong.core.services import audit
 from fangkong.documents.views import pdf_response
+from fangkong.lib.masking import mask_name
 from fangkong.registry.views_ledgers import XLSX
 
 from . import codes, dorfman, exports, pdf, services
 from .api import read_upload
-from .models import AntigenReport, AntigenResult, PoolSize, TestRound
+from .models import AntigenReport, AntigenResult, PersonCode, PoolSize, TestRound
 
 
 def _round(request, pk):
@@ -223,7 +224,31 @@ def person_code(request):
         raise Http404
     person = get_visible_or_404(Person.objects.select_related("household__building"), request.user, pk=value)
     text = codes.token(codes.code_for(person))
-    return render(request, "testing/person_code.html", {"person": person, "qr": qr_data_uri(text), "text": text})
+    link = request.build_absolute_uri(reverse("testing_my_code", args=[text]))
+    return render(request, "testing/person_code.html", {"person": person, "qr": qr_data_uri(text), "text": text,
+                                                        "link": link})
+
+
+@require_GET
+def my_code(request, token):
+    """The page a person opens on their own phone, from the link staff send them: their code, big,
+    with the masked name and room so that they know it is theirs. No account: the link's token is
+    the code itself, signed and unguessable; a revoked one says so."""
+    parsed = codes.parse(token)
+    code = (PersonCode.objects.filter(key=parsed.key).select_related("person__household__building").first()
+            if parsed else None)
+    if code is None:
+        raise Http404
+    person = code.person
+    context = {"revoked": parsed.version != code.version, "name": mask_name(person.name),
+               "place": (f"{person.household.building.door_number}-{person.household.room}"
+                         if person.household_id else "")}
+    if not context["revoked"]:
+        context["qr"] = qr_data_uri(codes.token(code))
+    response = render(request, "testing/my_code.html", context, status=410 if context["revoked"] else 200)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @login_required

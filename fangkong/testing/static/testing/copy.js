@@ -1,4 +1,4 @@
-// Copy a building's notice, ready to paste into the building's chat group.
+// Copy a text box (a building's notice, a person's link), ready to paste into a chat.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
