@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from fangkong.health.notice import parse_notice
 
-SEED = next(Path("/work/shared/seeds").glob("003_*.txt"), None)
+# The field reports lie in shared/ beside the repository (CI lays a copy there too).
+SEED = next((Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("003_*.txt"), None)
 NOTICE = """商洛市疫情防控应急指挥部 关于调整风险等级的通告 (第20号)
 
 根据当前新冠肺炎疫情防控需要,经综合研判,自2022年8月30日12时起,调整风险区域如下:
