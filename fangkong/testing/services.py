@@ -12,10 +12,10 @@ scope, its samples and its tubes' results every time, in a few grouped statement
 """
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,15 +121,36 @@ def round_buildings(round_: TestRound):
     return Building.objects.filter(community_id=round_.community_id).filter(picked | whole)
 
 
-def must_test(round_: TestRound, user=None):
+def round_places(round_: TestRound) -> tuple[frozenset, frozenset]:
+    """The round's chosen grids and buildings as ids (none of either: the whole community), in
+    one statement: for callers that query the round's persons with plain ids (see must_test)."""
+    grids = TestRound.grids.through.objects.filter(testround_id=round_.pk).values_list("grid_id", Value(False))
+    chosen = (TestRound.buildings.through.objects.filter(testround_id=round_.pk)
+              .values_list("building_id", Value(True)))
+    rows = list(grids.order_by().union(chosen.order_by(), all=True))
+    return (frozenset(pk for pk, is_building in rows if not is_building),
+            frozenset(pk for pk, is_building in rows if is_building))
+
+
+def must_test(round_: TestRound, user=None, *, places: tuple | None = None):
     """Everyone who must be tested in the round: the persons living in its buildings (or, for a
     retest round, the retest list of the round it retests), minus the exempt and the infants
-    under the round's age; with a user, only those they may see."""
+    under the round's age; with a user, only those they may see.
+
+    ``places``: the round's ``round_places``, when the caller has read them: the same buildings
+    as ``round_buildings``, given as plain ids, which is several times cheaper to build, compile
+    and plan than its subqueries (the scan path, once per request)."""
     if round_.retest_of_id:
-        persons = retest_persons(round_.retest_of)
-    else:
+        persons = retest_persons(TestRound(pk=round_.retest_of_id))
+    elif places is None:
         persons = Person.objects.filter(community_id=round_.community_id,
                                         household__building__in=round_buildings(round_))
+    else:
+        grid_ids, building_ids = places
+        in_round = Q(household__building__community_id=round_.community_id)
+        if grid_ids or building_ids:
+            in_round &= Q(household__building__grid_id__in=grid_ids) | Q(household__building_id__in=building_ids)
+        persons = Person.objects.filter(in_round, community_id=round_.community_id)
     persons = persons.exclude(Exists(Exemption.objects.filter(round_id=round_.pk, person_id=OuterRef("pk"))))
     if round_.exempt_under_age:
         born_after = _years_before(round_.date, round_.exempt_under_age)
@@ -158,6 +179,17 @@ def exempt(actor, round_: TestRound, person: Person, reason: str, note: str = ""
 
 
 # --- scanning --------------------------------------------------------------------------------
+#
+# One scan and a batch (the phone's queue, another sampling app) take the same steps, in
+# ``_scan_batch``: a single scan is a batch of one. A batch is decided as sets, so the number of
+# statements does not grow with its size: the tubes, locked (one statement; two more when new
+# tubes are opened); the client ids seen before, samples and refusals together (one); the person
+# codes (one); the persons this round tests and this user may see, with their live sample (one);
+# then one insert of the samples, one update of the tube counts and one insert of the refusals.
+# The scans are then answered one after another in Python, in the order sent, so that a client
+# id or a person twice in a batch, or a tube filling up half way, answer as one by one.
+
+SCAN_ATTEMPTS = 3
 
 
 @dataclass
@@ -175,10 +207,24 @@ class Answer:
     ok: bool = True
     extra: dict = field(default_factory=dict)
 
+    FIELDS = ("code", "message", "person", "place", "tube", "n", "pool_size", "tube_closed", "at", "repeated", "ok")
+
     def as_dict(self):
-        data = asdict(self)
-        data.update(data.pop("extra"))
-        return data
+        # By hand rather than dataclasses.asdict, which deep-copies: a batch answers thousands.
+        return {**{name: getattr(self, name) for name in self.FIELDS}, **self.extra}
+
+
+@dataclass
+class _Scan:
+    """One scan as sent, cleaned; ``refused`` when it cannot even be read (then it is not kept)."""
+
+    client_id: str = ""
+    tube_code: str = ""
+    person_code: str = ""
+    person_id: int | None = None  # the manual fallback: the person picked by name
+    point: str = ""
+    at: dt.datetime | None = None
+    refused: ScanRefused | None = None
 
 
 def _place(person_row) -> str:
@@ -190,130 +236,276 @@ def _local(at) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
-def _refuse(round_, client_id, message, code, details=None):
-    """Raise ScanRefused, after keeping it by client id (so the same scan again gets it again)."""
-    if client_id:
-        try:
-            with transaction.atomic():
-                Refusal.objects.create(round=round_, client_id=client_id, code=code, message=message[:300])
-        except IntegrityError:
-            pass
-    raise ScanRefused(message, code, details)
-
-
-def _repeated(round_, client_id) -> Answer | None:
-    """What a client id was answered the first time, or None for a new one. Raises for a refusal."""
-    sample = (Sample.objects.filter(round=round_, client_id=client_id)
-              .values("at", "person__name", "tube__code", "tube__n", "tube__pool_size", "tube__closed_at",
-                      "person__household__building__door_number", "person__household__room").first())
-    if sample:
-        return Answer("accepted", _("Sampled."), person=sample["person__name"],
-                      place=_place((sample["person__household__building__door_number"],
-                                    sample["person__household__room"])),
-                      tube=sample["tube__code"], n=sample["tube__n"], pool_size=sample["tube__pool_size"],
-                      tube_closed=sample["tube__closed_at"] is not None, at=_local(sample["at"]), repeated=True)
-    refusal = Refusal.objects.filter(round=round_, client_id=client_id).first()
-    if refusal:
-        raise ScanRefused(refusal.message, refusal.code, {"repeated": True})
-    return None
-
-
 def scan(round_: TestRound, tube_code: str, person_code: str, client_id: str, user, *, point: str = "",
          at=None) -> Answer:
     """One swab: the person of ``person_code`` into the tube ``tube_code`` (opened by its first
     scan). Returns the accepted Answer or raises ScanRefused with one of: unknown_code,
     revoked_code, out_of_scope, already_sampled, tube_full, tube_other_round, round_closed,
     not_allowed, bad_request."""
-    client_id = (client_id or "").strip()[:64]
-    tube_code = (tube_code or "").strip().upper()[:40]
-    if not client_id:
-        raise ScanRefused(_("The scan has no client id."), "bad_request")
-    # Step 1: the same scan sent again (a retry, the offline queue) answers as the first time.
-    repeated = _repeated(round_, client_id)
-    if repeated:
-        return repeated
-    if not round_.is_open:
-        _refuse(round_, client_id, _("This round is closed."), "round_closed")
-    if not tube_code:
-        _refuse(round_, client_id, _("Scan the tube first."), "bad_request")
-    # Step 2: the code. Altered or made up: unknown; signed but an older version: revoked.
-    parsed = codes.parse(person_code)
-    if parsed is None:
-        _refuse(round_, client_id, _("This code is not a Fangkong person code, or it was altered."), "unknown_code")
-    code = PersonCode.objects.filter(key=parsed.key).values("person_id", "version").first()
-    if code is None:
-        _refuse(round_, client_id, _("This person code is not known."), "unknown_code")
-    if parsed.version != code["version"]:
-        _refuse(round_, client_id, _("This person code was revoked: print or open a new one."), "revoked_code")
-    return scan_person(round_, tube_code, code["person_id"], client_id, user, point=point, at=at)
+    return _one(round_, {"tube_code": tube_code, "person_code": person_code, "client_id": client_id,
+                         "point": point, "at": at}, user)
 
 
 def scan_person(round_: TestRound, tube_code: str, person_id: int, client_id: str, user, *, point: str = "",
                 at=None) -> Answer:
-    """The rest of a scan once the person is known (the manual fallback by name comes in here)."""
+    """A scan of a person picked by hand (the manual fallback by name): the same rules."""
+    return _one(round_, {"tube_code": tube_code, "person_id": person_id, "client_id": client_id,
+                         "point": point, "at": at}, user)
+
+
+def scan_many(round_: TestRound, scans, user) -> list[dict]:
+    """A batch (the phone's offline queue, another sampling app): one answer per scan, in order,
+    each with the client id it was sent with."""
+    answers = []
+    for item, result in zip(scans, _scan_batch(round_, scans, user), strict=True):
+        data = result.as_dict()
+        data["client_id"] = item.get("client_id", "") if isinstance(item, dict) else ""
+        answers.append(data)
+    return answers
+
+
+def _one(round_, item, user) -> Answer:
+    result = _scan_batch(round_, [item], user)[0]
+    if isinstance(result, ScanRefused):
+        raise result
+    return result
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value).strip()
+    raise TypeError(type(value).__name__)
+
+
+def _read(item, now) -> _Scan:
+    try:
+        client_id = _text(item.get("client_id"))[:64]
+        person_code = _text(item.get("person_code"))
+        person_id = item.get("person_id")
+        scan = _Scan(client_id=client_id, tube_code=_text(item.get("tube_code")).upper()[:40],
+                     person_code=person_code, person_id=int(person_id) if person_id and not person_code else None,
+                     point=_text(item.get("point"))[:100], at=_scan_time(item.get("at"), now))
+    except (AttributeError, TypeError, ValueError):
+        return _Scan(refused=ScanRefused(_("This scan could not be read."), "bad_request"))
+    if not client_id:
+        scan.refused = ScanRefused(_("The scan has no client id."), "bad_request")
+    return scan
+
+
+def _scan_batch(round_: TestRound, items, user) -> list:
+    """The answer to each scan, in order: an Answer, or a ScanRefused (returned, not raised)."""
     now = timezone.now()
-    at = _scan_time(at, now)
-    # Step 3: the person must be someone this round tests and this user may see.
-    person = (must_test(round_, user).filter(pk=person_id)
-              .values_list("name", "household__building__door_number", "household__room").first())
-    if person is None:
-        if not can_scan(user, round_.community_id):
-            _refuse(round_, client_id, _("Your role does not scan swabs."), "not_allowed")
-        _refuse(round_, client_id, _("This person is not to be tested in this round (or not in your area)."),
-                "out_of_scope")
-    name, place = person[0], _place(person[1:])
-    if not can_scan(user, round_.community_id):
-        _refuse(round_, client_id, _("Your role does not scan swabs."), "not_allowed")
-    # Step 4: the tube (opened by its first scan) and the swab, in one transaction. The tube row is
-    # locked, so two swabs never overfill it; the unique (round, person) keeps one swab per person.
-    try:
-        with transaction.atomic():
-            tube = _open_tube(round_, tube_code, user, point, now)
-            if tube.round_id != round_.pk:
-                raise ScanRefused(_("Tube %(tube)s belongs to another round.") % {"tube": tube.code},
-                                  "tube_other_round", {"tube": tube.code})
-            if tube.closed_at is not None or tube.n >= tube.pool_size:
-                raise ScanRefused(_("Tube %(tube)s is full or closed: scan a new tube.") % {"tube": tube.code},
-                                  "tube_full", {"tube": tube.code, "n": tube.n, "pool_size": tube.pool_size})
-            Sample.objects.create(community_id=round_.community_id, round=round_, tube=tube, person_id=person_id,
-                                  client_id=client_id, at=at,
-                                  scanned_by=user if getattr(user, "is_authenticated", False) else None)
+    scans = [_read(item, now) for item in items]
+    for attempt in range(SCAN_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _decide(round_, scans, user, now)
+        except IntegrityError:
+            # Another phone's scan, committed after our reads, took a client id, a person's one
+            # live sample or a new tube's code: the next attempt reads it and answers accordingly
+            # (the same answer for the same client id, already_sampled, the tube as it now is).
+            if attempt == SCAN_ATTEMPTS - 1:
+                raise
+        except OperationalError as error:
+            # Two batches locking the same tubes or persons in another order (writes are sorted,
+            # so this should not happen): PostgreSQL picked this one to undo; decide it again.
+            if getattr(error.__cause__, "sqlstate", None) != "40P01" or attempt == SCAN_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
+    results: list = [scan.refused for scan in scans]
+    kept: list[int] = []  # refusals decided here: kept by client id, so a resend gets them again
+
+    def refuse(i, message, code, details=None):
+        results[i] = ScanRefused(message, code, details)
+        kept.append(i)
+
+    todo = [i for i, result in enumerate(results) if result is None]
+    # Step 1: the round is open and a tube was scanned (no statement needed).
+    if not round_.is_open:
+        for i in todo:
+            refuse(i, _("This round is closed."), "round_closed")
+        todo = []
+    for i in todo:
+        if not scans[i].tube_code:
+            refuse(i, _("Scan the tube first."), "bad_request")
+    todo = [i for i in todo if results[i] is None]
+    # Step 2: lock the tubes first, so that everything read after sees whatever another phone
+    # committed into them (its scans, the same client ids sent again) before we decide.
+    tubes = _lock_tubes(round_, {scans[i].tube_code for i in todo})
+    # Step 3: a client id seen before answers what it answered the first time and changes
+    # nothing: seen in the database, or earlier in this batch (copied once that one is decided).
+    earlier = _earlier_answers(round_, {scans[i].client_id for i in todo})
+    first: dict[str, int] = {}
+    copies = []
+    for i in todo:
+        client_id = scans[i].client_id
+        if client_id in earlier:
+            results[i] = earlier[client_id]
+        elif client_id in first:
+            copies.append((i, first[client_id]))
+        else:
+            first[client_id] = i
+    todo = list(first.values())
+    # Step 4: the code. Altered or made up: unknown; signed but an older version: revoked.
+    person_of: dict[int, int] = {}
+    parsed = {}
+    for i in todo:
+        if scans[i].person_id is not None:
+            person_of[i] = scans[i].person_id
+        elif (code := codes.parse(scans[i].person_code)) is None:
+            refuse(i, _("This code is not a Fangkong person code, or it was altered."), "unknown_code")
+        else:
+            parsed[i] = code
+    if parsed:
+        known = {key: (person_id, version) for key, person_id, version in PersonCode.objects.filter(
+            key__in={code.key for code in parsed.values()}).values_list("key", "person_id", "version")}
+        for i, code in parsed.items():
+            row = known.get(code.key)
+            if row is None:
+                refuse(i, _("This person code is not known."), "unknown_code")
+            elif code.version != row[1]:
+                refuse(i, _("This person code was revoked: print or open a new one."), "revoked_code")
+            else:
+                person_of[i] = row[0]
+    todo = [i for i in todo if results[i] is None]
+    # Step 5: the user's role, then the person: someone this round tests and this user may see.
+    if todo and not can_scan(user, round_.community_id):
+        for i in todo:
+            refuse(i, _("Your role does not scan swabs."), "not_allowed")
+        todo = []
+    persons = _persons_to_test(round_, user, {person_of[i] for i in todo}) if todo else {}
+    for i in todo:
+        if person_of[i] not in persons:
+            refuse(i, _("This person is not to be tested in this round (or not in your area)."), "out_of_scope")
+    todo = [i for i in todo if results[i] is None]
+    # Step 6: the tube and the swab, one scan after another. A new tube is opened by its first
+    # accepted scan; the tube rows are locked, so counts written here are never overtaken.
+    by = user if getattr(user, "is_authenticated", False) else None
+    sampled = {pk: person.earlier for pk, person in persons.items() if person.earlier}
+    new_tubes: dict[str, Tube] = {}
+    changed: dict[str, Tube] = {}
+    samples = []
+    for i in todo:
+        scan, person_id = scans[i], person_of[i]
+        tube = tubes.get(scan.tube_code)
+        if tube is None:
+            tube = tubes[scan.tube_code] = new_tubes[scan.tube_code] = Tube(
+                community_id=round_.community_id, round_id=round_.pk, code=scan.tube_code,
+                pool_size=round_.pool_size, n=0, point=scan.point, opened_at=now, opened_by=by)
+        if tube.round_id != round_.pk:
+            refuse(i, _("Tube %(tube)s belongs to another round.") % {"tube": tube.code}, "tube_other_round",
+                   {"tube": tube.code})
+        elif tube.closed_at is not None or tube.n >= tube.pool_size:
+            refuse(i, _("Tube %(tube)s is full or closed: scan a new tube.") % {"tube": tube.code}, "tube_full",
+                   {"tube": tube.code, "n": tube.n, "pool_size": tube.pool_size})
+        elif person_id in sampled:
+            where = sampled[person_id]
+            refuse(i, _("Already sampled in this round: tube %(tube)s, %(point)s %(at)s.") % where,
+                   "already_sampled", dict(where))
+        else:
+            if tube.n == 0 and scan.tube_code in new_tubes:
+                tube.point = scan.point  # the point of the scan that opens it
             tube.n += 1
-            fields = {"n": tube.n}
             if tube.n >= tube.pool_size:
-                tube.closed_at = fields["closed_at"] = now
-            Tube.objects.filter(pk=tube.pk).update(**fields)
-    except ScanRefused as refused:
-        _refuse(round_, client_id, refused.message, refused.code, refused.details)
-    except IntegrityError:
-        repeated = _repeated(round_, client_id)
-        if repeated:
-            return repeated
-        earlier = (Sample.objects.filter(round=round_, person_id=person_id, void=False)
-                   .values("at", "tube__code", "tube__point").first())
-        if earlier is None:
-            raise
-        _refuse(round_, client_id,
-                _("Already sampled in this round: tube %(tube)s, %(point)s %(at)s.")
-                % {"tube": earlier["tube__code"], "point": earlier["tube__point"], "at": _local(earlier["at"])},
-                "already_sampled",
-                {"tube": earlier["tube__code"], "point": earlier["tube__point"], "at": _local(earlier["at"])})
-    return Answer("accepted", _("Sampled."), person=name, place=place, tube=tube.code, n=tube.n,
-                  pool_size=tube.pool_size, tube_closed=tube.closed_at is not None, at=_local(at))
+                tube.closed_at = now
+            changed[tube.code] = tube
+            sampled[person_id] = {"tube": tube.code, "point": tube.point, "at": _local(scan.at)}
+            samples.append(Sample(community_id=round_.community_id, round_id=round_.pk, tube=tube,
+                                  person_id=person_id, client_id=scan.client_id, at=scan.at, scanned_by=by))
+            person = persons[person_id]
+            results[i] = Answer("accepted", _("Sampled."), person=person.name, place=person.place, tube=tube.code,
+                                n=tube.n, pool_size=tube.pool_size, tube_closed=tube.closed_at is not None,
+                                at=_local(scan.at))
+    # Step 7: the writes, each one statement for the whole batch, in a fixed order (codes,
+    # persons) so that two batches never wait on each other in a circle. A tube opened at this
+    # moment by another phone, or a person it sampled, fails an insert: decided again.
+    opened = sorted((tube for tube in new_tubes.values() if tube.n), key=lambda tube: tube.code)
+    if opened:
+        Tube.objects.bulk_create(opened)
+    if samples:
+        Sample.objects.bulk_create(sorted(samples, key=lambda sample: sample.person_id))
+    counted = sorted((tube for code, tube in changed.items() if code not in new_tubes), key=lambda t: t.code)
+    if len(counted) == 1:
+        Tube.objects.filter(pk=counted[0].pk).update(n=counted[0].n, closed_at=counted[0].closed_at)
+    elif counted:
+        Tube.objects.bulk_update(counted, ["n", "closed_at"])
+    if kept:
+        Refusal.objects.bulk_create([
+            Refusal(round_id=round_.pk, client_id=scans[i].client_id, code=results[i].code,
+                    message=results[i].message[:300], at=now) for i in kept], ignore_conflicts=True)
+    for i, j in copies:
+        results[i] = _again(results[j])
+    return results
 
 
-def _open_tube(round_, code, user, point, now) -> Tube:
-    tube = Tube.objects.select_for_update().filter(community_id=round_.community_id, code=code).first()
-    if tube is not None:
-        return tube
-    try:
-        with transaction.atomic():
-            return Tube.objects.create(community_id=round_.community_id, round=round_, code=code,
-                                       pool_size=round_.pool_size, point=point[:100], opened_at=now,
-                                       opened_by=user if getattr(user, "is_authenticated", False) else None)
-    except IntegrityError:
-        # Opened by another phone at this very moment.
-        return Tube.objects.select_for_update().get(community_id=round_.community_id, code=code)
+def _again(result):
+    """The answer to a client id sent again: the first answer, marked as repeated."""
+    if isinstance(result, ScanRefused):
+        return ScanRefused(result.message, result.code, {"repeated": True})
+    return replace(result, repeated=True)
+
+
+def _lock_tubes(round_, tube_codes) -> dict[str, Tube]:
+    """The batch's tubes that exist, locked (in code order: two batches lock in the same order)."""
+    if not tube_codes:
+        return {}
+    tubes = (Tube.objects.select_for_update().filter(community_id=round_.community_id, code__in=sorted(tube_codes))
+             .only("pk", "code", "round_id", "n", "pool_size", "point", "closed_at").order_by("code"))
+    return {tube.code: tube for tube in tubes}
+
+
+def _earlier_answers(round_, client_ids) -> dict:
+    """What each client id seen before was answered the first time: one statement over samples
+    and refusals; a second only for client ids that were accepted (their tube and person)."""
+    if not client_ids:
+        return {}
+    accepted = Sample.objects.filter(round_id=round_.pk, client_id__in=client_ids).values_list(
+        "client_id", Value(""), Value(""))
+    refused = Refusal.objects.filter(round_id=round_.pk, client_id__in=client_ids).values_list(
+        "client_id", "code", "message")
+    answers, sampled = {}, []
+    for client_id, code, message in accepted.union(refused, all=True):
+        if code:
+            answers.setdefault(client_id, ScanRefused(message, code, {"repeated": True}))
+        else:
+            sampled.append(client_id)
+    if sampled:
+        rows = (Sample.objects.filter(round_id=round_.pk, client_id__in=sampled)
+                .values_list("client_id", "at", "person__name", "person__household__building__door_number",
+                             "person__household__room", "tube__code", "tube__n", "tube__pool_size",
+                             "tube__closed_at"))
+        for client_id, at, name, door, room, tube, n, pool_size, closed_at in rows:
+            # A sample wins over a refusal of the same client id (two phones racing, long ago).
+            answers[client_id] = Answer("accepted", _("Sampled."), person=name, place=_place((door, room)),
+                                        tube=tube, n=n, pool_size=pool_size, tube_closed=closed_at is not None,
+                                        at=_local(at), repeated=True)
+    return answers
+
+
+@dataclass
+class _ToTest:
+    name: str
+    place: str
+    earlier: dict | None  # tube, point and time of the person's live sample in the round
+
+
+def _persons_to_test(round_, user, person_ids) -> dict[int, _ToTest]:
+    """Those of ``person_ids`` the round tests and the user may see (must_test, so the same
+    rules and the same scope), with their live sample in the round if any: one statement, after
+    one for the round's places (a retest round has none to read)."""
+    places = None if round_.retest_of_id else round_places(round_)
+    live = FilteredRelation("test_samples", condition=Q(test_samples__round_id=round_.pk, test_samples__void=False))
+    rows = (must_test(round_, user, places=places).filter(pk__in=person_ids).annotate(live=live).order_by()
+            .values_list("pk", "name", "household__building__door_number", "household__room",
+                         "live__at", "live__tube__code", "live__tube__point"))
+    return {pk: _ToTest(name, _place((door, room)),
+                        {"tube": tube, "point": point, "at": _local(at)} if tube is not None else None)
+            for pk, name, door, room, at, tube, point in rows}
 
 
 def _scan_time(at, now):
@@ -331,27 +523,6 @@ def _scan_time(at, now):
     if at > now + dt.timedelta(minutes=5) or at < now - dt.timedelta(hours=24):
         return now
     return min(at, now)
-
-
-def scan_many(round_: TestRound, scans, user) -> list[dict]:
-    """A batch (the phone's offline queue, another sampling app): one answer per scan, in order."""
-    answers = []
-    for item in scans:
-        try:
-            if item.get("person_id") and not item.get("person_code"):
-                answer = scan_person(round_, item.get("tube_code", ""), int(item["person_id"]),
-                                     item.get("client_id", ""), user, point=item.get("point", ""), at=item.get("at"))
-            else:
-                answer = scan(round_, item.get("tube_code", ""), item.get("person_code", ""),
-                              item.get("client_id", ""), user, point=item.get("point", ""), at=item.get("at"))
-            data = answer.as_dict()
-        except ScanRefused as refused:
-            data = refused.as_dict()
-        except (TypeError, ValueError):
-            data = {"ok": False, "code": "bad_request", "message": _("This scan could not be read.")}
-        data["client_id"] = item.get("client_id", "")
-        answers.append(data)
-    return answers
 
 
 def close_tube(actor, round_: TestRound, tube_code: str) -> Tube:
