@@ -14,6 +14,8 @@ not changed at run time (load_phrases_dict / load_single_dict); Fangkong never c
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT, RE_HANS
+from pypinyin.seg.mmseg import seg as phrase_seg
 from pypinyin.seg.simpleseg import seg
 
 MAX_LENGTH = 40  # the length of Person.name_initials
@@ -35,4 +37,7 @@ def _word_initials(word: str) -> str:
 def initials(name: str) -> str:
     if not name:
         return ""
-    return "".join([_word_initials(word) for word in seg(name)]).lower()[:MAX_LENGTH]
+    # A name of Chinese characters only (nearly all) is one piece for simpleseg.seg, which then
+    # cuts it into phrases with mmseg: go to mmseg directly. Anything else takes seg itself.
+    words = phrase_seg.cut(name) if PHRASES_DICT and RE_HANS.fullmatch(name) else seg(name)
+    return "".join([_word_initials(word) for word in words]).lower()[:MAX_LENGTH]

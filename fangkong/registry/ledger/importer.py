@@ -441,8 +441,16 @@ class _Importer:
 
     def parse(self, number: int, cells: list) -> Row | None:
         mapping = self.mapping
-        raw = {name: (cells[index] if index < len(cells) else None) for name, index in mapping.items()}
-        text = {name: columns.cell_text(value) for name, value in raw.items()}
+        width = len(cells)
+        cell_text = columns.cell_text
+        # The text of every mapped cell (a missing cell is empty, as cell_text(None) is). The two
+        # cells whose raw value matters too (a number that lost digits, a date) are read below.
+        text = {name: cell_text(cells[index]) if index < width else "" for name, index in mapping.items()}
+
+        def raw(name):
+            index = mapping.get(name)
+            return cells[index] if index is not None and index < width else None
+
         errors = []
         row = Row(number, cells)
 
@@ -463,7 +471,7 @@ class _Importer:
             row.id_masked = idnumber.normalize(number_text)
         elif number_text:
             id_type = row.id_type or IdType.RESIDENT_ID
-            if columns.is_numeric_cell(raw["id_number"]) and len(number_text) >= 15:
+            if columns.is_numeric_cell(raw("id_number")) and len(number_text) >= 15:
                 bad("id_number", _("stored as a number, so Excel lost its last digits: format the column as "
                                    "text and type the number again"))
             else:
@@ -485,9 +493,9 @@ class _Importer:
                     % {"sex": columns.SEX_LABELS[row.sex]})
             else:
                 row.sex = sex
-        if raw.get("birth_date") not in (None, ""):
+        if raw("birth_date") not in (None, ""):
             try:
-                birth = columns.parse_date(raw["birth_date"])
+                birth = columns.parse_date(raw("birth_date"))
             except ValueError:
                 bad("birth_date", _("“%(value)s” is not a date") % {"value": text["birth_date"]})
             else:

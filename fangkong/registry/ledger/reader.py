@@ -573,16 +573,24 @@ class XlsxSource:
         self.archive.close()
 
 
+# Column letters A to ZZ and their index, looked up without a call for each cell.
+_COLUMNS = {letters: _col_index(letters) for letters in
+            [chr(65 + a) for a in range(26)] + [chr(65 + a) + chr(65 + b) for a in range(26) for b in range(26)]}
+
+
 def _fast_cells(found, strings) -> list:
+    # One pass a cell, the commonest shapes first (inline strings as openpyxl writes them, then
+    # shared strings as Excel and WPS do); a cell in its place (the usual case) is appended.
     cells: list = []
+    append = cells.append
+    columns_get = _COLUMNS.get
     for letters, kind, raw, inline in found:
         if not raw and not inline:
             continue
-        position = _col_index(letters)
-        if kind == "s":
-            value = strings[int(raw)]
-        elif kind == "inlineStr":
+        if kind == "inlineStr":
             value = _text(inline) if ("&" in inline or "_x" in inline) else inline
+        elif kind == "s":
+            value = strings[int(raw)]
         elif not kind or kind == "n":
             value = int(raw) if raw.isdigit() else float(raw)
         elif kind == "b":
@@ -591,12 +599,16 @@ def _fast_cells(found, strings) -> list:
             value = dt.datetime.fromisoformat(raw)
         else:
             value = _text(raw)
-        if position != len(cells):
-            if position < len(cells):
-                cells[position] = value
-                continue
+        position = columns_get(letters)
+        if position is None:
+            position = _col_index(letters)
+        if position == len(cells):
+            append(value)
+        elif position < len(cells):
+            cells[position] = value
+        else:
             cells.extend([None] * (position - len(cells)))
-        cells.append(value)
+            append(value)
     return cells
 
 
