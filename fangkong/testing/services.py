@@ -390,6 +390,8 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
     new_tubes: dict[str, Tube] = {}
     changed: dict[str, Tube] = {}
     samples = []
+    local: dict = {}  # the local time of each scan time: most scans of a batch share one
+    sampled_message = _("Sampled.")
     for i in todo:
         scan, person_id = scans[i], person_of[i]
         tube = tubes.get(scan.tube_code)
@@ -414,13 +416,12 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
             if tube.n >= tube.pool_size:
                 tube.closed_at = now
             changed[tube.code] = tube
-            sampled[person_id] = {"tube": tube.code, "point": tube.point, "at": _local(scan.at)}
-            samples.append(Sample(community_id=round_.community_id, round_id=round_.pk, tube=tube,
-                                  person_id=person_id, client_id=scan.client_id, at=scan.at, scanned_by=by))
+            at = local.get(scan.at) or local.setdefault(scan.at, _local(scan.at))
+            sampled[person_id] = {"tube": tube.code, "point": tube.point, "at": at}
+            samples.append((person_id, scan.client_id, scan.at, tube))
             person = persons[person_id]
-            results[i] = Answer("accepted", _("Sampled."), person=person.name, place=person.place, tube=tube.code,
-                                n=tube.n, pool_size=tube.pool_size, tube_closed=tube.closed_at is not None,
-                                at=_local(scan.at))
+            results[i] = Answer("accepted", sampled_message, person=person.name, place=person.place, tube=tube.code,
+                                n=tube.n, pool_size=tube.pool_size, tube_closed=tube.closed_at is not None, at=at)
     # Step 7: the writes, each one statement for the whole batch, in a fixed order (codes,
     # persons) so that two batches never wait on each other in a circle. A tube opened at this
     # moment by another phone, or a person it sampled, fails an insert: decided again.
@@ -428,7 +429,7 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
     if opened:
         Tube.objects.bulk_create(opened)
     if samples:
-        Sample.objects.bulk_create(sorted(samples, key=lambda sample: sample.person_id))
+        _insert_samples(round_, sorted(samples, key=lambda sample: sample[0]), by)
     counted = sorted((tube for code, tube in changed.items() if code not in new_tubes), key=lambda t: t.code)
     if len(counted) == 1:
         Tube.objects.filter(pk=counted[0].pk).update(n=counted[0].n, closed_at=counted[0].closed_at)
@@ -448,6 +449,26 @@ def _again(result):
     if isinstance(result, ScanRefused):
         return ScanRefused(result.message, result.code, {"repeated": True})
     return replace(result, repeated=True)
+
+
+SAMPLE_COLUMNS = ("community_id", "round_id", "tube_id", "person_id", "client_id", "scanned_by_id", "at", "void")
+
+
+def _insert_samples(round_, samples, by) -> None:
+    """The accepted swabs ((person id, client id, time, tube) each) in one statement. On
+    PostgreSQL a COPY: for a batch of thousands, building and binding a multi-row INSERT (model
+    objects, one parameter per value) costs more than everything else in the batch. A unique
+    conflict still raises IntegrityError (wrapped as Django's), so the batch is decided again."""
+    rows = [(round_.community_id, round_.pk, tube.pk, person_id, client_id, by.pk if by else None, at, False)
+            for person_id, client_id, at, tube in samples]
+    if connection.vendor != "postgresql":
+        Sample.objects.bulk_create([Sample(**dict(zip(SAMPLE_COLUMNS, row, strict=True))) for row in rows])
+        return
+    table = connection.ops.quote_name(Sample._meta.db_table)
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(
+            f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _lock_tubes(round_, tube_codes) -> dict[str, Tube]:
