@@ -145,7 +145,16 @@ def test_grid_worker_sees_the_buildings_of_their_grid_only(browser_world, live_s
 
 def test_every_page_a_building_leader_opens_fits_a_360px_phone(browser_world, live_server, new_page):
     """DESIGN.md: every page a building leader uses works on a 360-px-wide screen."""
+    import datetime as dt
+
+    from fangkong.testing import codes, schedule
+    from fangkong.testing import services as testing
+
     world = browser_world
+    command = world.users["command_post"]
+    round_ = testing.create_round(command, world.community, name="第一轮全员核酸", sampling_points="广场")
+    schedule.plan(command, round_, [world.building_a, world.building_b], point="广场", start=dt.time(8, 0),
+                  minutes=30)
     page = new_page(PHONE)
     log_in(page, live_server, "buildingleader")
     paths = [
@@ -155,6 +164,14 @@ def test_every_page_a_building_leader_opens_fits_a_360px_phone(browser_world, li
         f"/households/{world.household_a1.pk}/",
         "/people/",
         f"/people/{world.person_a.pk}/",
+        f"/testing/{round_.pk}/",
+        f"/testing/{round_.pk}/schedule/",
+        f"/testing/{round_.pk}/untested/",
+        f"/testing/{round_.pk}/coverage/",
+        f"/testing/code/?person={world.person_a.pk}",
+        f"/testing/c/{codes.token(codes.code_for(world.person_a))}/",
+        "/health/",
+        "/screening/",
     ]
     too_wide = []
     for path in paths:
