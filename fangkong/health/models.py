@@ -213,7 +213,9 @@ class KeyPerson(models.Model):
         ordering = ["rank", "measure_end", "id"]
         # The register's order, whole and by state: the first page is read from an index in order.
         indexes = [models.Index(fields=["community", "rank", "measure_end", "id"]),
-                   models.Index(fields=["community", "state", "rank", "measure_end", "id"])]
+                   models.Index(fields=["community", "state", "rank", "measure_end", "id"]),
+                   # The fever alerts on the home page, newest first, read backwards from this one.
+                   models.Index(fields=["community", "state", "since", "id"])]
 
     def __str__(self):
         return self.person.name

@@ -654,4 +654,4 @@ def missing_reports(user, day):
 
 def fever_alerts(user):
     return (KeyPerson.objects.visible_to(user).filter(state=State.FEVER)
-            .select_related("person__household__building").order_by("-since", "id"))
+            .select_related("person__household__building").order_by("-since", "-id"))
