@@ -189,7 +189,7 @@ def exempt(actor, round_: TestRound, person: Person, reason: str, note: str = ""
 # The scans are then answered one after another in Python, in the order sent, so that a client
 # id or a person twice in a batch, or a tube filling up half way, answer as one by one.
 
-SCAN_ATTEMPTS = 3
+SCAN_ATTEMPTS = 5  # a race lost on a new tube, then on a person: rarely more than two
 
 
 @dataclass
@@ -324,66 +324,64 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
         results[i] = ScanRefused(message, code, details)
         kept.append(i)
 
-    todo = [i for i, result in enumerate(results) if result is None]
-    # Step 1: the round is open and a tube was scanned (no statement needed).
-    if not round_.is_open:
-        for i in todo:
-            refuse(i, _("This round is closed."), "round_closed")
-        todo = []
-    for i in todo:
-        if not scans[i].tube_code:
-            refuse(i, _("Scan the tube first."), "bad_request")
-    todo = [i for i in todo if results[i] is None]
-    # Step 2: lock the tubes first, so that everything read after sees whatever another phone
-    # committed into them (its scans, the same client ids sent again) before we decide.
-    tubes = _lock_tubes(round_, {scans[i].tube_code for i in todo})
-    # Step 3: a client id seen before answers what it answered the first time and changes
-    # nothing: seen in the database, or earlier in this batch (copied once that one is decided).
-    earlier = _earlier_answers(round_, {scans[i].client_id for i in todo})
-    first: dict[str, int] = {}
-    copies = []
-    for i in todo:
-        client_id = scans[i].client_id
-        if client_id in earlier:
-            results[i] = earlier[client_id]
-        elif client_id in first:
-            copies.append((i, first[client_id]))
-        else:
-            first[client_id] = i
-    todo = list(first.values())
-    # Step 4: the code. Altered or made up: unknown; signed but an older version: revoked.
+    readable = [i for i, result in enumerate(results) if result is None]
+    # Step 1: the reads, in this order. The tubes first, locked, so that whatever is read after
+    # sees what another phone committed into them. Then the codes and the persons this round
+    # tests and this user may see, with their live sample. The client ids seen before last: a
+    # sample that the same scan sent from another phone commits while we read is then seen as
+    # that scan's (an answer repeated), never as someone else's (already sampled). Nothing is
+    # read that no answer needs (a closed round, a role that does not scan).
+    is_open = round_.is_open
+    may_scan = is_open and can_scan(user, round_.community_id)
+    candidates = [i for i in readable if scans[i].tube_code] if is_open else []
+    tubes = _lock_tubes(round_, {scans[i].tube_code for i in candidates}) if may_scan else {}
+    parsed = {i: codes.parse(scans[i].person_code) for i in candidates if scans[i].person_id is None}
+    keys = {code.key for code in parsed.values() if code is not None}
+    known = {key: (person_id, version) for key, person_id, version in PersonCode.objects.filter(
+        key__in=keys).values_list("key", "person_id", "version")} if keys else {}
     person_of: dict[int, int] = {}
-    parsed = {}
-    for i in todo:
+    for i in candidates:
         if scans[i].person_id is not None:
             person_of[i] = scans[i].person_id
-        elif (code := codes.parse(scans[i].person_code)) is None:
+        elif (code := parsed[i]) is not None and code.key in known and known[code.key][1] == code.version:
+            person_of[i] = known[code.key][0]
+    persons = _persons_to_test(round_, user, set(person_of.values())) if may_scan and person_of else {}
+    earlier = _earlier_answers(round_, {scans[i].client_id for i in readable})
+    # Step 2: each scan in order, as the single scan answers. A client id seen before answers
+    # what it answered the first time and changes nothing: seen in the database, or earlier in
+    # this batch (copied once that one is decided). Then the round, the tube code, the person
+    # code (altered or made up: unknown; signed but an older version: revoked), the role, the
+    # person (someone this round tests and this user may see).
+    first: dict[str, int] = {}
+    copies = []
+    todo = []
+    for i in readable:
+        scan = scans[i]
+        if scan.client_id in earlier:
+            results[i] = earlier[scan.client_id]
+            continue
+        if scan.client_id in first:
+            copies.append((i, first[scan.client_id]))
+            continue
+        first[scan.client_id] = i
+        code = parsed.get(i)
+        if not is_open:
+            refuse(i, _("This round is closed."), "round_closed")
+        elif not scan.tube_code:
+            refuse(i, _("Scan the tube first."), "bad_request")
+        elif scan.person_id is None and code is None:
             refuse(i, _("This code is not a Fangkong person code, or it was altered."), "unknown_code")
-        else:
-            parsed[i] = code
-    if parsed:
-        known = {key: (person_id, version) for key, person_id, version in PersonCode.objects.filter(
-            key__in={code.key for code in parsed.values()}).values_list("key", "person_id", "version")}
-        for i, code in parsed.items():
-            row = known.get(code.key)
-            if row is None:
-                refuse(i, _("This person code is not known."), "unknown_code")
-            elif code.version != row[1]:
-                refuse(i, _("This person code was revoked: print or open a new one."), "revoked_code")
-            else:
-                person_of[i] = row[0]
-    todo = [i for i in todo if results[i] is None]
-    # Step 5: the user's role, then the person: someone this round tests and this user may see.
-    if todo and not can_scan(user, round_.community_id):
-        for i in todo:
+        elif scan.person_id is None and code.key not in known:
+            refuse(i, _("This person code is not known."), "unknown_code")
+        elif scan.person_id is None and code.version != known[code.key][1]:
+            refuse(i, _("This person code was revoked: print or open a new one."), "revoked_code")
+        elif not may_scan:
             refuse(i, _("Your role does not scan swabs."), "not_allowed")
-        todo = []
-    persons = _persons_to_test(round_, user, {person_of[i] for i in todo}) if todo else {}
-    for i in todo:
-        if person_of[i] not in persons:
+        elif person_of[i] not in persons:
             refuse(i, _("This person is not to be tested in this round (or not in your area)."), "out_of_scope")
-    todo = [i for i in todo if results[i] is None]
-    # Step 6: the tube and the swab, one scan after another. A new tube is opened by its first
+        else:
+            todo.append(i)
+    # Step 3: the tube and the swab, one scan after another. A new tube is opened by its first
     # accepted scan; the tube rows are locked, so counts written here are never overtaken.
     by = user if getattr(user, "is_authenticated", False) else None
     sampled = {pk: person.earlier for pk, person in persons.items() if person.earlier}
@@ -422,7 +420,7 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
             person = persons[person_id]
             results[i] = Answer("accepted", sampled_message, person=person.name, place=person.place, tube=tube.code,
                                 n=tube.n, pool_size=tube.pool_size, tube_closed=tube.closed_at is not None, at=at)
-    # Step 7: the writes, each one statement for the whole batch, in a fixed order (codes,
+    # Step 4: the writes, each one statement for the whole batch, in a fixed order (codes,
     # persons) so that two batches never wait on each other in a circle. A tube opened at this
     # moment by another phone, or a person it sampled, fails an insert: decided again.
     opened = sorted((tube for tube in new_tubes.values() if tube.n), key=lambda tube: tube.code)
