@@ -37,8 +37,12 @@ def serve(extra: list[str]) -> None:
             # The path only: query strings carry search terms (names, ID digits), never logged.
             "--access-logfile", "-", "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s',
             *extra]
+    from django.db import connections
     from gunicorn.app.wsgiapp import run
 
+    # The workers are forked from this process: none may inherit its database connection (with
+    # persistent connections they would share one socket and read each other's answers).
+    connections.close_all()
     sys.argv = args
     print(f"Fangkong: http://{bind}/", flush=True)
     run()

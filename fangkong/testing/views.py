@@ -3,6 +3,7 @@ are in testing.services. The sampler page sends its scans to the REST API (one b
 the live scan and the offline queue alike)."""
 
 import io
+from urllib.parse import urlencode
 
 import segno
 from django import forms
@@ -224,17 +225,18 @@ def person_code(request):
         raise Http404
     person = get_visible_or_404(Person.objects.select_related("household__building"), request.user, pk=value)
     text = codes.token(codes.code_for(person))
-    link = request.build_absolute_uri(reverse("testing_my_code", args=[text]))
+    link = request.build_absolute_uri(f"{reverse('testing_my_code')}?{urlencode({'code': text})}")
     return render(request, "testing/person_code.html", {"person": person, "qr": qr_data_uri(text), "text": text,
                                                         "link": link})
 
 
 @require_GET
-def my_code(request, token):
+def my_code(request):
     """The page a person opens on their own phone, from the link staff send them: their code, big,
-    with the masked name and room so that they know it is theirs. No account: the link's token is
-    the code itself, signed and unguessable; a revoked one says so."""
-    parsed = codes.parse(token)
+    with the masked name and room so that they know it is theirs. No account: the link carries the
+    code itself, signed and unguessable, in its query string (which the access log leaves out); a
+    revoked one says so."""
+    parsed = codes.parse(request.GET.get("code", ""))
     code = (PersonCode.objects.filter(key=parsed.key).select_related("person__household__building").first()
             if parsed else None)
     if code is None:

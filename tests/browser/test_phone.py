@@ -169,7 +169,7 @@ def test_every_page_a_building_leader_opens_fits_a_360px_phone(browser_world, li
         f"/testing/{round_.pk}/untested/",
         f"/testing/{round_.pk}/coverage/",
         f"/testing/code/?person={world.person_a.pk}",
-        f"/testing/c/{codes.token(codes.code_for(world.person_a))}/",
+        f"/testing/c/?code={codes.token(codes.code_for(world.person_a))}",
         "/health/",
         "/screening/",
     ]
