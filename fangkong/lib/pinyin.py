@@ -33,7 +33,10 @@ def _word_initials(word: str) -> str:
     return "".join(part[:1] for part in lazy_pinyin(word, style=Style.FIRST_LETTER, errors="default") if part)
 
 
-@lru_cache(maxsize=65536)
+# The words are what makes it fast and are few; whole names only save the segmenting of a name
+# that comes again. An entry costs about 300 bytes: 65,536 names cost 20 MB of a 100,000-row
+# import's peak memory (measured), 4,096 cost about 1 MB.
+@lru_cache(maxsize=4096)
 def initials(name: str) -> str:
     if not name:
         return ""
