@@ -151,3 +151,18 @@ def test_the_cycle_collector_is_back_on_after_an_import_and_after_an_error(world
         collector.chunk_done()
         raise RuntimeError
     assert gc.isenabled()
+
+
+class OneAtATime(BulkInsert):
+    """The path for a database without multi-row RETURNING (neither SQLite nor PostgreSQL)."""
+
+    def returns_rows(self):
+        return False
+
+
+def test_insert_returning_without_returning_saves_one_at_a_time(world):
+    table = OneAtATime(PersonTag, ["person", "tag"])
+    rows = [[world.person_a.pk, "infant"], [world.person_b.pk, "pregnant"], [world.person_a.pk, "chronic"]]
+    pks = table.insert_returning(rows)
+    assert [(tag.person_id, tag.tag) for tag in (PersonTag.objects.get(pk=pk) for pk in pks)] == [
+        tuple(row) for row in rows]

@@ -287,6 +287,9 @@ class BulkInsert:
             return raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         return self.connection.features.max_query_params or 65535
 
+    def returns_rows(self) -> bool:
+        return self.connection.features.can_return_rows_from_bulk_insert
+
     def insert_returning(self, rows: list[list]) -> list:
         """Insert rows of raw values (one per field, in order) and return their primary keys, in
         the same order. Multi-row INSERT ... RETURNING where the database has it (SQLite 3.35+,
@@ -294,7 +297,7 @@ class BulkInsert:
         if not rows:
             return []
         connection = self.connection
-        if not connection.features.can_return_rows_from_bulk_insert:
+        if not self.returns_rows():
             pks = []
             for row in rows:
                 obj = self.model(**{field.attname: value for field, value in zip(self.fields.values(), row,
