@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Q
 from django.http import Http404
 
 
@@ -40,22 +40,22 @@ def reaches(user) -> list[Reach]:
 
 
 def _read_reaches(user) -> list[Reach]:
-    """One statement, plain values: every request of a signed-in user pays it (three with
-    prefetched Grid and Building objects). Each assignment comes once with each of its grids and
-    once with each of its buildings (a NULL row when it has none): a union, not a join of both,
-    so an assignment with many grids and buildings does not multiply its rows."""
+    """One statement of plain values: every request of a signed-in user pays it (it was three,
+    with prefetched Grid and Building objects). An assignment comes once per pair of its grids
+    and buildings (a NULL for none): a role has a few of either, so the rows stay few."""
     from .models import RoleAssignment
 
-    assignments = RoleAssignment.objects.filter(user=user).order_by()
-    rows = assignments.values_list("pk", "role", "community_id", "grids__id", Value(False)).union(
-        assignments.values_list("pk", "role", "community_id", "buildings__id", Value(True)), all=True)
+    rows = (RoleAssignment.objects.filter(user=user).order_by("pk")
+            .values_list("pk", "role", "community_id", "grids__id", "buildings__id"))
     found: dict[int, tuple] = {}
-    for pk, role, community_id, place_id, is_building in rows:
+    for pk, role, community_id, grid_id, building_id in rows:
         _role, _community, grid_ids, building_ids = found.setdefault(pk, (role, community_id, set(), set()))
-        if place_id is not None:
-            (building_ids if is_building else grid_ids).add(place_id)
+        if grid_id is not None:
+            grid_ids.add(grid_id)
+        if building_id is not None:
+            building_ids.add(building_id)
     return [Reach(role=role, community_id=community_id, grid_ids=frozenset(grids), building_ids=frozenset(buildings))
-            for _pk, (role, community_id, grids, buildings) in sorted(found.items())]
+            for role, community_id, grids, buildings in found.values()]
 
 
 def forget_reaches(user) -> None:
@@ -66,20 +66,28 @@ def scope_q(model, user, write: bool = False) -> Q | None:
     """A Q for the rows of ``model`` the user may see (or change, with write=True).
 
     None means everything (superusers). A Q that matches nothing is returned for no role."""
+    return _scope(model, user, write)[0]
+
+
+def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
+    """scope_q's Q, and which of the model's scope paths it follows."""
     from .models import WRITING_ROLES, Role
 
     if getattr(user, "is_superuser", False):
-        return None
+        return None, set()
     paths = model.scope_paths
     condition = Q(pk__in=[])
+    used = set()
     for reach in reaches(user):
         if write and reach.role not in WRITING_ROLES:
             continue
         in_community = Q(**{paths["community"]: reach.community_id})
+        used.add("community")
         if "owner" in paths and reach.role != Role.COMMAND_POST:
             # Rows that belong to whoever made them (an import job): the command post sees all
             # of its community's, everyone else only their own.
             condition |= in_community & Q(**{paths["owner"]: user.pk})
+            used.add("owner")
             continue
         if reach.whole_community:
             condition |= in_community
@@ -87,40 +95,42 @@ def scope_q(model, user, write: bool = False) -> Q | None:
         narrow = Q(pk__in=[])
         if reach.grid_ids and "grid" in paths:
             narrow |= Q(**{paths["grid"] + "__in": reach.grid_ids})
+            used.add("grid")
         if reach.building_ids and "building" in paths:
             narrow |= Q(**{paths["building"] + "__in": reach.building_ids})
+            used.add("building")
         condition |= in_community & narrow
-    return condition
+    return condition, used
 
 
 @functools.cache
-def _paths_repeat_rows(model) -> bool:
-    """Whether one of the model's scope paths goes through a to-many relation (or one that
+def _path_repeats_rows(model, key: str) -> bool:
+    """Whether the model's scope path ``key`` goes through a to-many relation (or one that
     cannot be followed here), so that joining along it could return a row more than once."""
-    for path in model.scope_paths.values():
-        current = model
-        for name in path.split("__"):
-            try:
-                field = current._meta.get_field(name)
-            except FieldDoesNotExist:
-                if name in ("id", "pk"):
-                    break
-                return True
-            if field.many_to_many or field.one_to_many:
-                return True
-            if not field.is_relation:
-                break
-            current = field.related_model
+    current = model
+    for name in model.scope_paths[key].split("__"):
+        try:
+            field = current._meta.get_field(name)
+        except FieldDoesNotExist:
+            if name in ("id", "pk"):
+                return False
+            return True
+        if field.many_to_many or field.one_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        current = field.related_model
     return False
 
 
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user, write: bool = False):
-        condition = scope_q(self.model, user, write=write)
+        condition, used = _scope(self.model, user, write)
         if condition is None:
             return self
-        if not _paths_repeat_rows(self.model):
-            # Every path is a chain of to-one relations (a person's household's building): a
+        if not any(_path_repeats_rows(self.model, key) for key in used):
+            # Every path followed is a chain of to-one relations (a person's household's
+            # building; any model's community for a user who reaches whole communities): a
             # plain filter cannot repeat a row, and the planner has one self-join less to plan.
             return self.filter(condition)
         # Paths through a to-many relation (a grid "has" buildings) would repeat rows: filter by
