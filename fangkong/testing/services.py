@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Value
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -124,10 +124,10 @@ def round_buildings(round_: TestRound):
 def round_places(round_: TestRound) -> tuple[frozenset, frozenset]:
     """The round's chosen grids and buildings as ids (none of either: the whole community), in
     one statement: for callers that query the round's persons with plain ids (see must_test)."""
-    grids = TestRound.grids.through.objects.filter(testround_id=round_.pk).values_list("grid_id", Value(False))
-    chosen = (TestRound.buildings.through.objects.filter(testround_id=round_.pk)
-              .values_list("building_id", Value(True)))
-    rows = list(grids.order_by().union(chosen.order_by(), all=True))
+    grids, buildings = TestRound.grids.through, TestRound.buildings.through
+    rows = _rows(f"SELECT grid_id, 0 FROM {_table(grids)} WHERE testround_id = %s"
+                 f" UNION ALL SELECT building_id, 1 FROM {_table(buildings)} WHERE testround_id = %s",
+                 [round_.pk, round_.pk])
     return (frozenset(pk for pk, is_building in rows if not is_building),
             frozenset(pk for pk, is_building in rows if is_building))
 
@@ -298,14 +298,20 @@ def _scan_batch(round_: TestRound, items, user) -> list:
     """The answer to each scan, in order: an Answer, or a ScanRefused (returned, not raised)."""
     now = timezone.now()
     scans = [_read(item, now) for item in items]
+    # A single scan is seldom of someone sampled already, so it does not read the persons' live
+    # samples: the unique (round, person) refuses the insert if so, and the scan is decided
+    # again with them. A batch (an offline queue) often holds one, and a conflict would redo it.
+    live = len(scans) > 1
     for attempt in range(SCAN_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _decide(round_, scans, user, now)
+                return _decide(round_, scans, user, now, live=live)
         except IntegrityError:
             # Another phone's scan, committed after our reads, took a client id, a person's one
-            # live sample or a new tube's code: the next attempt reads it and answers accordingly
-            # (the same answer for the same client id, already_sampled, the tube as it now is).
+            # live sample or a new tube's code (or the person was sampled before, unread): the
+            # next attempt reads it and answers accordingly (the same answer for the same client
+            # id, already_sampled, the tube as it now is).
+            live = True
             if attempt == SCAN_ATTEMPTS - 1:
                 raise
         except OperationalError as error:
@@ -316,7 +322,7 @@ def _scan_batch(round_: TestRound, items, user) -> list:
     raise AssertionError("unreachable")
 
 
-def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
+def _decide(round_: TestRound, scans: list[_Scan], user, now, *, live: bool) -> list:
     results: list = [scan.refused for scan in scans]
     kept: list[int] = []  # refusals decided here: kept by client id, so a resend gets them again
 
@@ -337,15 +343,14 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
     tubes = _lock_tubes(round_, {scans[i].tube_code for i in candidates}) if may_scan else {}
     parsed = {i: codes.parse(scans[i].person_code) for i in candidates if scans[i].person_id is None}
     keys = {code.key for code in parsed.values() if code is not None}
-    known = {key: (person_id, version) for key, person_id, version in PersonCode.objects.filter(
-        key__in=keys).values_list("key", "person_id", "version")} if keys else {}
+    known = _known_codes(keys)
     person_of: dict[int, int] = {}
     for i in candidates:
         if scans[i].person_id is not None:
             person_of[i] = scans[i].person_id
         elif (code := parsed[i]) is not None and code.key in known and known[code.key][1] == code.version:
             person_of[i] = known[code.key][0]
-    persons = _persons_to_test(round_, user, set(person_of.values())) if may_scan and person_of else {}
+    persons = _persons_to_test(round_, user, set(person_of.values()), live=live) if may_scan and person_of else {}
     earlier = _earlier_answers(round_, {scans[i].client_id for i in readable})
     # Step 2: each scan in order, as the single scan answers. A client id seen before answers
     # what it answered the first time and changes nothing: seen in the database, or earlier in
@@ -429,10 +434,8 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now) -> list:
     if samples:
         _insert_samples(round_, sorted(samples, key=lambda sample: sample[0]), by)
     counted = sorted((tube for code, tube in changed.items() if code not in new_tubes), key=lambda t: t.code)
-    if len(counted) == 1:
-        Tube.objects.filter(pk=counted[0].pk).update(n=counted[0].n, closed_at=counted[0].closed_at)
-    elif counted:
-        Tube.objects.bulk_update(counted, ["n", "closed_at"])
+    if counted:
+        _count_tubes(counted)
     if kept:
         Refusal.objects.bulk_create([
             Refusal(round_id=round_.pk, client_id=scans[i].client_id, code=results[i].code,
@@ -469,13 +472,56 @@ def _insert_samples(round_, samples, by) -> None:
             copy.write_row(row)
 
 
+# The lookups of a scan by their own keys (tubes, client ids, person codes, a round's places) are
+# plain SQL: a single scan is a dozen statements, and building, compiling and binding each
+# through the ORM cost the server more CPU than PostgreSQL spends answering it. None of them
+# returns personal data or needs scope; whom a user may scan is decided by must_test, through
+# visible_to, as everywhere else.
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def _lock_tubes(round_, tube_codes) -> dict[str, Tube]:
     """The batch's tubes that exist, locked (in code order: two batches lock in the same order)."""
     if not tube_codes:
         return {}
-    tubes = (Tube.objects.select_for_update().filter(community_id=round_.community_id, code__in=sorted(tube_codes))
-             .only("pk", "code", "round_id", "n", "pool_size", "point", "closed_at").order_by("code"))
-    return {tube.code: tube for tube in tubes}
+    tube_codes = sorted(tube_codes)
+    sql = (f"SELECT id, code, round_id, n, pool_size, point, closed_at FROM {_table(Tube)}"
+           f" WHERE community_id = %s AND code IN ({_marks(tube_codes)}) ORDER BY code")
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    # closed_at is only ever compared with None here (SQLite returns it as text).
+    return {code: Tube(pk=pk, code=code, round_id=round_id, n=n, pool_size=pool_size, point=point,
+                       closed_at=closed_at)
+            for pk, code, round_id, n, pool_size, point, closed_at in _rows(sql, [round_.community_id, *tube_codes])}
+
+
+def _count_tubes(tubes) -> None:
+    """The new counts of tubes this batch swabbed into (locked by _lock_tubes), one statement."""
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {_table(Tube)} SET n = %s, closed_at = %s WHERE id = %s", [
+            (tube.n, connection.ops.adapt_datetimefield_value(tube.closed_at), tube.pk) for tube in tubes])
+
+
+def _known_codes(keys) -> dict[str, tuple[int, int]]:
+    """{key: (person id, version)} of the person codes with these keys."""
+    if not keys:
+        return {}
+    keys = list(keys)
+    rows = _rows(f'SELECT "key", person_id, version FROM {_table(PersonCode)} WHERE "key" IN ({_marks(keys)})', keys)
+    return {key: (person_id, version) for key, person_id, version in rows}
 
 
 def _earlier_answers(round_, client_ids) -> dict:
@@ -483,12 +529,13 @@ def _earlier_answers(round_, client_ids) -> dict:
     and refusals; a second only for client ids that were accepted (their tube and person)."""
     if not client_ids:
         return {}
-    accepted = Sample.objects.filter(round_id=round_.pk, client_id__in=client_ids).values_list(
-        "client_id", Value(""), Value(""))
-    refused = Refusal.objects.filter(round_id=round_.pk, client_id__in=client_ids).values_list(
-        "client_id", "code", "message")
+    client_ids = list(client_ids)
+    marks = _marks(client_ids)
+    rows = _rows(f"SELECT client_id, '', '' FROM {_table(Sample)} WHERE round_id = %s AND client_id IN ({marks})"
+                 f" UNION ALL SELECT client_id, code, message FROM {_table(Refusal)}"
+                 f" WHERE round_id = %s AND client_id IN ({marks})", [round_.pk, *client_ids, round_.pk, *client_ids])
     answers, sampled = {}, []
-    for client_id, code, message in accepted.union(refused, all=True):
+    for client_id, code, message in rows:
         if code:
             answers.setdefault(client_id, ScanRefused(message, code, {"repeated": True}))
         else:
@@ -513,18 +560,23 @@ class _ToTest:
     earlier: dict | None  # tube, point and time of the person's live sample in the round
 
 
-def _persons_to_test(round_, user, person_ids) -> dict[int, _ToTest]:
+def _persons_to_test(round_, user, person_ids, *, live: bool = True) -> dict[int, _ToTest]:
     """Those of ``person_ids`` the round tests and the user may see (must_test, so the same
-    rules and the same scope), with their live sample in the round if any: one statement, after
-    one for the round's places (a retest round has none to read)."""
+    rules and the same scope), with their live sample in the round if ``live``: one statement,
+    after one for the round's places (a retest round has none to read)."""
     places = None if round_.retest_of_id else round_places(round_)
-    live = FilteredRelation("test_samples", condition=Q(test_samples__round_id=round_.pk, test_samples__void=False))
-    rows = (must_test(round_, user, places=places).filter(pk__in=person_ids).annotate(live=live).order_by()
-            .values_list("pk", "name", "household__building__door_number", "household__room",
-                         "live__at", "live__tube__code", "live__tube__point"))
-    return {pk: _ToTest(name, _place((door, room)),
-                        {"tube": tube, "point": point, "at": _local(at)} if tube is not None else None)
-            for pk, name, door, room, at, tube, point in rows}
+    persons = must_test(round_, user, places=places).filter(pk__in=person_ids).order_by()
+    columns = ["pk", "name", "household__building__door_number", "household__room"]
+    if live:
+        persons = persons.annotate(live=FilteredRelation(
+            "test_samples", condition=Q(test_samples__round_id=round_.pk, test_samples__void=False)))
+        columns += ["live__at", "live__tube__code", "live__tube__point"]
+    found = {}
+    for pk, name, door, room, *sample in persons.values_list(*columns):
+        at, tube, point = sample or (None, None, None)
+        found[pk] = _ToTest(name, _place((door, room)),
+                            {"tube": tube, "point": point, "at": _local(at)} if tube is not None else None)
+    return found
 
 
 def _scan_time(at, now):
