@@ -23,7 +23,10 @@ What it does:
 
 Printed: requests/s, p50 and p99 latency for each phase, scans/s, and the ratios to the targets of
 issue 4 (>= 1,000 single scans/s, p99 < 100 ms, >= 1/4 of the ceiling, batches >= 20,000 scans/s).
-The load generator shares the machine's cores with the server; the figures say so.
+The load generator shares the machine's cores with the server; the figures say so. Also the CPU
+each phase used per request (Linux /proc): the gunicorn workers, the PostgreSQL backends serving
+them and the load generator. The ratio of the ceiling's server CPU to a scan's is the share of the
+ceiling that scans would reach on a machine doing nothing else.
 """
 
 import argparse
@@ -115,6 +118,51 @@ async def run_phase(port, clients, jobs_per_client, make, seconds):
 TOKEN = ""
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux /proc), 0 when it is gone or unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class CpuMeter:
+    """CPU used during a phase by the server's workers, the database's backends serving them and
+    this load generator, per request. On a machine shared with other work, requests per second
+    say how busy it was as much as what the code costs; CPU per request says what the code costs."""
+
+    def __init__(self, server_pid: int, dbname: str):
+        self.server_pid, self.dbname = server_pid, dbname
+
+    def _pids(self) -> dict[str, list[int]]:
+        try:
+            with open(f"/proc/{self.server_pid}/task/{self.server_pid}/children") as handle:
+                workers = [int(pid) for pid in handle.read().split()]
+        except OSError:
+            workers = []
+        out = subprocess.run(["psql", common.PG_ADMIN, "-Atc",
+                              f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.dbname}'"],
+                             capture_output=True, text=True).stdout
+        return {"workers": workers, "postgres": [int(pid) for pid in out.split()]}
+
+    def start(self):
+        self.before = {kind: {pid: _cpu_seconds(pid) for pid in pids} for kind, pids in self._pids().items()}
+        self.client = time.process_time()
+        return self
+
+    def stop(self, requests: int) -> dict:
+        client = time.process_time() - self.client
+        used = {}
+        for kind, pids in self._pids().items():
+            before = self.before.get(kind, {})
+            used[kind] = sum(_cpu_seconds(pid) - before.get(pid, 0.0) for pid in set(pids) | set(before)
+                             if _cpu_seconds(pid) or pid not in before)
+        used["client"] = client
+        return {kind: seconds * 1000 / max(requests, 1) for kind, seconds in used.items()}
+
+
 def main() -> int:
     global TOKEN
     parser = argparse.ArgumentParser()
@@ -142,6 +190,10 @@ def main() -> int:
         TOKEN = Token.objects.create(user=users["sampler"]).key
         keys = dict(PersonCode.objects.filter(person_id__in=person_ids).values_list("person_id", "key"))
         texts = [codes.token(PersonCode(key=keys[pk], version=1)) for pk in person_ids]
+        with connections["default"].cursor() as cursor:
+            # Statistics, as a database in service has them: without, the planner guesses that the
+            # tables just filled by COPY are empty, and looks persons up by community, not by id.
+            cursor.execute("ANALYZE")
         connections.close_all()
 
         port = free_port()
@@ -171,8 +223,10 @@ def main() -> int:
         asyncio.run(run_phase(port, clients, [10] * clients, lambda c, i: ("GET", "/api/", None, ok200), 30))
 
         per = args.scans // clients
+        meter = CpuMeter(server.pid, dbname).start()
         ceiling = asyncio.run(run_phase(port, clients, [per] * clients,
                                         lambda c, i: ("GET", "/api/", None, ok200), args.seconds))
+        ceiling["cpu"] = meter.stop(ceiling["requests"])
 
         scan_url = f"/api/testrounds/{round_.pk}/scan/"
 
@@ -181,7 +235,9 @@ def main() -> int:
             body = {"tube_code": f"C{c:02d}T{i // POOL:05d}", "person_code": texts[n], "client_id": f"s-{n}"}
             return "POST", scan_url, body, lambda status, payload: status == 201
 
+        meter.start()
         singles = asyncio.run(run_phase(port, clients, [per] * clients, single, args.seconds))
+        singles["cpu"] = meter.stop(singles["requests"])
 
         batch_url = f"/api/testrounds/{round_.pk}/scans/"
         base = clients * per
@@ -198,8 +254,10 @@ def main() -> int:
 
             return "POST", batch_url, {"scans": scans}, check
 
+        meter.start()
         batches = asyncio.run(run_phase(port, batch_clients, [per_batch_client] * batch_clients, batch,
                                         args.seconds * 2))
+        batches["cpu"] = meter.stop(batches["requests"] * args.batch)
         from django.db import connection
 
         connection.connect()
@@ -222,10 +280,20 @@ def main() -> int:
           f"p99 {batches['p99']:6.1f} ms   ({batches['requests']} batches of {args.batch}, "
           f"{len(batches['failures'])} with a refusal)")
     print(f"samples in the database: {samples} (expected {single_scans + batch_scans})")
+    print("CPU per request (per scan for batches): server workers + PostgreSQL backends | load generator")
+    for name, phase in (("ceiling", ceiling), ("single", singles), ("batch", batches)):
+        cpu = phase["cpu"]
+        print(f"  {name:8s} {cpu['workers']:7.2f} + {cpu['postgres']:6.2f} = {cpu['workers'] + cpu['postgres']:7.2f} ms"
+              f"   | {cpu['client']:5.2f} ms")
     print("ratios")
     print(f"  single scans / 1,000 per s target     {singles['rps'] / 1000:5.2f}")
     print(f"  p99 / 100 ms target                    {singles['p99'] / 100:5.2f}  (below 1 holds)")
     print(f"  single scans / ceiling                 {singles['rps'] / ceiling['rps']:5.2f}  (target >= 0.25)")
+    server_cpu = {name: phase["cpu"]["workers"] + phase["cpu"]["postgres"] for name, phase in
+                  (("ceiling", ceiling), ("single", singles))}
+    if server_cpu["single"]:
+        print(f"  ceiling's server CPU / a scan's        {server_cpu['ceiling'] / server_cpu['single']:5.2f}"
+              "  (the same ratio, whatever else the machine runs)")
     print(f"  batch scans / 20,000 per s target      {batch_rate / 20000:5.2f}")
     print(f"  batch scans / single scans             {batch_rate / singles['rps']:5.2f}")
     for failure in (singles["failures"] + batches["failures"])[:3]:
