@@ -166,3 +166,37 @@ def test_insert_returning_without_returning_saves_one_at_a_time(world):
     pks = table.insert_returning(rows)
     assert [(tag.person_id, tag.tag) for tag in (PersonTag.objects.get(pk=pk) for pk in pks)] == [
         tuple(row) for row in rows]
+
+
+def test_the_importers_in_lists_are_the_orms_in_lists(world):
+    from fangkong.core.models import Household
+    from fangkong.registry.ledger.importer import _in
+
+    def sql(queryset):
+        compiled, params = queryset.query.get_compiler(queryset.db).as_sql()
+        return compiled, tuple(params)
+
+    community = world.community
+    ids = {id_number(n) for n in range(1, 300)} | {world.person_a.id_number}
+    names = {"张三", "李四", "无名"}
+    households = {world.household_a1.pk, world.household_b1.pk, 999999}
+    cases = [
+        (Person.objects.filter(community=community, id_number__in=ids).exclude(id_number="").order_by()
+         .select_related("household__building"),
+         Person.objects.filter(community=community).filter(_in("id_number", ids)).exclude(id_number="").order_by()
+         .select_related("household__building")),
+        (Person.objects.filter(community=community, household_id__in=households, name__in=names).order_by(),
+         Person.objects.filter(community=community).filter(_in("household_id", households), _in("name", names))
+         .order_by()),
+        (Household.objects.filter(community=community, building_id__in={world.building_a.pk}, room__in={"101", "1"})
+         .order_by(),
+         Household.objects.filter(_in("building_id", {world.building_a.pk}), community=community)
+         .filter(_in("room", {"101", "1"})).order_by()),
+        (PersonTag.objects.filter(person_id__in={world.person_a.pk, None}).values_list("person_id", "tag"),
+         PersonTag.objects.filter(_in("person_id", {world.person_a.pk, None})).values_list("person_id", "tag")),
+    ]
+    for orm, importer in cases:
+        assert sql(orm) == sql(importer)
+        assert list(orm) == list(importer)
+    assert list(Person.objects.filter(_in("id_number", set()))) == []
+    assert list(Person.objects.filter(id_number__in=set())) == []

@@ -33,8 +33,10 @@ from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, router, transaction
+from django.db.models import F
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -373,6 +375,28 @@ class RowMap:
                 self[k] = r
 
 
+class _InValues(In):
+    """``column IN (values)`` for values that already have the column's Python type (str for
+    text, int for keys), sent as they are. Django's In prepares every value through several calls
+    (get_prep_value, resolve_expression_parameter, get_db_prep_value): for a chunk's 4,000 ID
+    numbers, 4,000 names and 1,300 households, building the SQL took 6 % of a 20,000-row import,
+    measured. The SQL and parameters are the same as the ORM's ``__in`` gives
+    (tests/registry/test_import_fastpath.py); None is left out and an empty list matches
+    nothing, as there."""
+
+    def get_prep_lookup(self):
+        return [value for value in self.rhs if value is not None]
+
+    def process_rhs(self, compiler, connection):
+        if not self.rhs:
+            raise EmptyResultSet
+        return "(" + ", ".join(["%s"] * len(self.rhs)) + ")", list(self.rhs)
+
+
+def _in(column: str, values) -> _InValues:
+    return _InValues(F(column), values)
+
+
 def _id_key(number: str) -> int:
     """An ID number as one integer: the first 17 digits decide an 18-character number (the last
     is their check character); other documents by hash."""
@@ -635,8 +659,9 @@ class _Importer:
         wanted = {(row.building_obj.pk, columns.place_key(row.room, room=True)) for row in kept}
         rooms = {row.room for row in kept} | {room for _bid, room in wanted}
         households = {}
-        for household in Household.objects.filter(community=community, building_id__in={b for b, _r in wanted},
-                                                  room__in=rooms).order_by():
+        # The conditions in the order the ORM's keyword arguments would give (sorted by name).
+        for household in (Household.objects.filter(_in("building_id", {b for b, _r in wanted}), community=community)
+                          .filter(_in("room", rooms)).order_by()):
             households.setdefault((household.building_id, columns.place_key(household.room, room=True)), household)
         missing = {}
         result = []
@@ -695,19 +720,21 @@ class _Importer:
             # No ordering, and the partial unique index's own condition (id_number <> ''): otherwise
             # SQLite walks the (community, name) index for the ordering, the whole community per
             # chunk, and a million-row import slows down as the table grows.
-            for person in (Person.objects.filter(community=community, id_number__in=ids).exclude(id_number="")
+            for person in (Person.objects.filter(community=community).filter(_in("id_number", ids))
+                           .exclude(id_number="")
                            .order_by().select_related("household__building").select_for_update(of=("self",))):
                 by_id[person.id_number] = person
         household_ids = {row.household.pk for row in rows if row.household.pk}
         names = {row.name for row in rows}
         by_name: dict[tuple, list] = {}
         if household_ids:
-            for person in (Person.objects.filter(community=community, household_id__in=household_ids, name__in=names)
+            for person in (Person.objects.filter(community=community)
+                           .filter(_in("household_id", household_ids), _in("name", names))
                            .order_by().select_related("household__building").select_for_update(of=("self",))):
                 by_name.setdefault((person.household_id, person.name), []).append(person)
         matched_pks = {p.pk for p in by_id.values()} | {p.pk for group in by_name.values() for p in group}
         current_tags: dict[int, set] = {}
-        for person_id, tag in PersonTag.objects.filter(person_id__in=matched_pks).values_list("person_id", "tag"):
+        for person_id, tag in PersonTag.objects.filter(_in("person_id", matched_pks)).values_list("person_id", "tag"):
             current_tags.setdefault(person_id, set()).add(tag)
 
         new, changed, moved, retagged = [], [], [], []
