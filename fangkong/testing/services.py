@@ -453,23 +453,31 @@ def _again(result):
 
 
 SAMPLE_COLUMNS = ("community_id", "round_id", "tube_id", "person_id", "client_id", "scanned_by_id", "at", "void")
+SAMPLES_PER_INSERT = 100  # up to this many a multi-row INSERT; more, on PostgreSQL, a COPY
 
 
 def _insert_samples(round_, samples, by) -> None:
-    """The accepted swabs ((person id, client id, time, tube) each) in one statement. On
-    PostgreSQL a COPY: for a batch of thousands, building and binding a multi-row INSERT (model
-    objects, one parameter per value) costs more than everything else in the batch. A unique
-    conflict still raises IntegrityError (wrapped as Django's), so the batch is decided again."""
-    rows = [(round_.community_id, round_.pk, tube.pk, person_id, client_id, by.pk if by else None, at, False)
+    """The accepted swabs ((person id, client id, time, tube) each) in one statement: a plain
+    multi-row INSERT for a few (one round trip: a COPY takes two), a COPY on PostgreSQL for
+    more (for thousands, building and binding an INSERT costs more than the rest of the batch).
+    A unique conflict raises IntegrityError either way (COPY's wrapped as Django's), so the
+    batch is decided again."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(round_.community_id, round_.pk, tube.pk, person_id, client_id, by.pk if by else None, adapt(at), False)
             for person_id, client_id, at, tube in samples]
-    if connection.vendor != "postgresql":
-        Sample.objects.bulk_create([Sample(**dict(zip(SAMPLE_COLUMNS, row, strict=True))) for row in rows])
-        return
-    table = connection.ops.quote_name(Sample._meta.db_table)
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(
-            f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    table = _table(Sample)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > SAMPLES_PER_INSERT:
+            with connection.wrap_database_errors, cursor.cursor.copy(
+                    f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        one = f"({_marks(SAMPLE_COLUMNS)})"
+        for start in range(0, len(rows), SAMPLES_PER_INSERT):  # SQLite's limit on parameters
+            chunk = rows[start:start + SAMPLES_PER_INSERT]
+            cursor.execute(f"INSERT INTO {table} ({', '.join(SAMPLE_COLUMNS)}) VALUES {', '.join([one] * len(chunk))}",
+                           [value for row in chunk for value in row])
 
 
 # The lookups of a scan by their own keys (tubes, client ids, person codes, a round's places) are

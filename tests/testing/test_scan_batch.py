@@ -218,12 +218,12 @@ def test_batches_sent_at_once_by_many_phones_leave_one_sample_per_person_and_one
     of a race meet a unique constraint and decide again. SQLite takes one writer at a time."""
     world = make_world()
     round_ = services.create_round(world.users["command_post"], world.community, name="并发批量", pool_size=20)
-    people = make_persons(world, 30)
-    texts = [codes.token(codes.code_for(p)) for p in people]
+    people = make_persons(world, 120)  # over SAMPLES_PER_INSERT: PostgreSQL writes them with COPY
+    texts = [codes.token(code) for code in codes.codes_for(people).values()]
     # Three phones send the same queue (the same client ids and tubes); three more scan the same
     # people the other way round with their own client ids, into their own tubes.
-    queue = [scan(f"Q{i // 10}", text, f"q-{i}") for i, text in enumerate(texts)]
-    batches = [queue] * 3 + [[scan(f"P{n}T{i // 10}", text, f"p{n}-{i}") for i, text in enumerate(texts)][::-1]
+    queue = [scan(f"Q{i // 20}", text, f"q-{i}") for i, text in enumerate(texts)]
+    batches = [queue] * 3 + [[scan(f"P{n}T{i // 20}", text, f"p{n}-{i}") for i, text in enumerate(texts)][::-1]
                              for n in range(3)]
     answers: dict[int, list] = {}
 
@@ -264,3 +264,18 @@ def test_a_scan_accepted_before_the_round_closed_and_sent_again_after_answers_as
                                             scan("T1", code_of(world.person_b), "q2")], sampler)
     assert [(a["code"], a.get("repeated")) for a in again] == [("accepted", True), ("round_closed", None)]
     assert again[0]["tube"] == first.tube and Sample.objects.count() == 1
+
+
+def test_a_large_batch_is_written_whole_and_answers_the_same_when_sent_again(world, test_round, sampler):
+    people = make_persons(world, 250)
+    texts = [codes.token(code) for code in codes.codes_for(people).values()]
+    batch = [scan(f"T{i // 10:03d}", text, f"big-{i}") for i, text in enumerate(texts)]
+    batch[-1] = scan("T999", texts[0], "big-again")  # the first person once more, at the end
+    first = services.scan_many(test_round, batch, sampler)
+    assert [a["code"] for a in first] == ["accepted"] * 249 + ["already_sampled"]
+    assert first[-1]["tube"] == "T000"
+    assert Sample.objects.filter(round=test_round).count() == 249
+    assert set(Tube.objects.values_list("n", flat=True)) == {10, 9}  # 24 full tubes and T024
+    again = services.scan_many(test_round, batch, sampler)
+    assert all(a.get("repeated") for a in again) and [a["code"] for a in again] == [a["code"] for a in first]
+    assert Sample.objects.filter(round=test_round).count() == 249
