@@ -44,7 +44,10 @@ class ScanSerializer(serializers.Serializer):
 
 
 class BatchSerializer(serializers.Serializer):
-    scans = serializers.ListField(child=serializers.DictField(), max_length=5000)
+    # The scans themselves are read by the scan service, which answers bad_request for one it
+    # cannot read: one bad scan does not refuse the queue, and a thousand are not validated twice.
+    scans = serializers.ListField(max_length=5000, help_text="Scans as for one scan: tube_code, person_code "
+                                  "(or person_id), client_id, point, at")
 
 
 class ResultRowSerializer(serializers.Serializer):

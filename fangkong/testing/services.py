@@ -497,6 +497,15 @@ def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _in(column: str, values) -> tuple[str, list]:
+    """``column IN (...)`` and its parameters; on PostgreSQL ``= ANY(array)``, one parameter
+    however many values (psycopg scans the SQL text for placeholders at every execution)."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({_marks(values)})", values
+
+
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -505,15 +514,15 @@ def _lock_tubes(round_, tube_codes) -> dict[str, Tube]:
     """The batch's tubes that exist, locked (in code order: two batches lock in the same order)."""
     if not tube_codes:
         return {}
-    tube_codes = sorted(tube_codes)
+    in_codes, params = _in("code", sorted(tube_codes))
     sql = (f"SELECT id, code, round_id, n, pool_size, point, closed_at FROM {_table(Tube)}"
-           f" WHERE community_id = %s AND code IN ({_marks(tube_codes)}) ORDER BY code")
+           f" WHERE community_id = %s AND {in_codes} ORDER BY code")
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     # closed_at is only ever compared with None here (SQLite returns it as text).
     return {code: Tube(pk=pk, code=code, round_id=round_id, n=n, pool_size=pool_size, point=point,
                        closed_at=closed_at)
-            for pk, code, round_id, n, pool_size, point, closed_at in _rows(sql, [round_.community_id, *tube_codes])}
+            for pk, code, round_id, n, pool_size, point, closed_at in _rows(sql, [round_.community_id, *params])}
 
 
 def _count_tubes(tubes) -> None:
@@ -527,8 +536,8 @@ def _known_codes(keys) -> dict[str, tuple[int, int]]:
     """{key: (person id, version)} of the person codes with these keys."""
     if not keys:
         return {}
-    keys = list(keys)
-    rows = _rows(f'SELECT "key", person_id, version FROM {_table(PersonCode)} WHERE "key" IN ({_marks(keys)})', keys)
+    in_keys, params = _in('"key"', keys)
+    rows = _rows(f'SELECT "key", person_id, version FROM {_table(PersonCode)} WHERE {in_keys}', params)
     return {key: (person_id, version) for key, person_id, version in rows}
 
 
@@ -537,11 +546,10 @@ def _earlier_answers(round_, client_ids) -> dict:
     and refusals; a second only for client ids that were accepted (their tube and person)."""
     if not client_ids:
         return {}
-    client_ids = list(client_ids)
-    marks = _marks(client_ids)
-    rows = _rows(f"SELECT client_id, '', '' FROM {_table(Sample)} WHERE round_id = %s AND client_id IN ({marks})"
-                 f" UNION ALL SELECT client_id, code, message FROM {_table(Refusal)}"
-                 f" WHERE round_id = %s AND client_id IN ({marks})", [round_.pk, *client_ids, round_.pk, *client_ids])
+    in_ids, params = _in("client_id", client_ids)
+    rows = _rows(f"SELECT client_id, '', '' FROM {_table(Sample)} WHERE round_id = %s AND {in_ids}"
+                 f" UNION ALL SELECT client_id, code, message FROM {_table(Refusal)} WHERE round_id = %s AND {in_ids}",
+                 [round_.pk, *params, round_.pk, *params])
     answers, sampled = {}, []
     for client_id, code, message in rows:
         if code:

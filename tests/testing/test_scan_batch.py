@@ -279,3 +279,18 @@ def test_a_large_batch_is_written_whole_and_answers_the_same_when_sent_again(wor
     again = services.scan_many(test_round, batch, sampler)
     assert all(a.get("repeated") for a in again) and [a["code"] for a in again] == [a["code"] for a in first]
     assert Sample.objects.filter(round=test_round).count() == 249
+
+
+def test_a_scan_the_api_cannot_read_is_refused_alone_not_the_whole_queue(world, login, test_round, code_of):
+    client = login(world.users["sampler"])
+    response = client.post(f"/api/testrounds/{test_round.pk}/scans/", {"scans": [
+        "not a scan", {"tube_code": ["T1"], "person_code": code_of(world.person_b), "client_id": "q0"},
+        {"tube_code": "T1", "person_code": code_of(world.person_a), "client_id": "q1"}]},
+        content_type="application/json")
+    assert response.status_code == 200
+    assert [(a["code"], a["client_id"]) for a in response.json()["answers"]] == [
+        ("bad_request", ""), ("bad_request", "q0"), ("accepted", "q1")]
+    assert Sample.objects.get().person_id == world.person_a.pk and not Refusal.objects.exists()
+    too_many = client.post(f"/api/testrounds/{test_round.pk}/scans/", {"scans": [{}] * 5001},
+                           content_type="application/json")
+    assert too_many.status_code == 400
