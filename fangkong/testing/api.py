@@ -3,7 +3,7 @@ tube (JSON or a .csv/.xlsx file), coverage. Thin: the rules are in ``testing.ser
 
 A scan answers 201 (accepted), 200 (the same client id again: the first answer) or 400 with the
 refusal's code (``unknown_code``, ``revoked_code``, ``already_sampled`` with ``tube``/``point``/``at``,
-``tube_full``, ``tube_other_round``, ``out_of_scope``, ``round_closed``, ``not_allowed``). A batch
+``tube_full``, ``tube_other_round``, ``out_of_scope``, ``round_closed``, ``not_allowed``, ``bad_request``). A batch
 answers 200 with one answer per scan, in order, each with its ``client_id``.
 """
 
@@ -86,16 +86,10 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def scan(self, request, pk=None):
         round_ = self.get_object()
-        data = ScanSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        scan = data.validated_data
+        # Read by the scan service, as each scan of a batch is (ScanSerializer documents it): the
+        # same rules, and bad_request for a scan it cannot read.
         try:
-            if scan.get("person_id") and not scan.get("person_code"):
-                answer = services.scan_person(round_, scan["tube_code"], scan["person_id"], scan["client_id"],
-                                              request.user, point=scan["point"], at=scan["at"])
-            else:
-                answer = services.scan(round_, scan["tube_code"], scan.get("person_code", ""), scan["client_id"],
-                                       request.user, point=scan["point"], at=scan["at"])
+            answer = services.scan_one(round_, request.data, request.user)
         except services.ScanRefused as refused:
             return Response(refused.as_dict(), status=status.HTTP_400_BAD_REQUEST)
         return Response(answer.as_dict(), status=status.HTTP_200_OK if answer.repeated else status.HTTP_201_CREATED)

@@ -242,14 +242,14 @@ def scan(round_: TestRound, tube_code: str, person_code: str, client_id: str, us
     scan). Returns the accepted Answer or raises ScanRefused with one of: unknown_code,
     revoked_code, out_of_scope, already_sampled, tube_full, tube_other_round, round_closed,
     not_allowed, bad_request."""
-    return _one(round_, {"tube_code": tube_code, "person_code": person_code, "client_id": client_id,
+    return scan_one(round_, {"tube_code": tube_code, "person_code": person_code, "client_id": client_id,
                          "point": point, "at": at}, user)
 
 
 def scan_person(round_: TestRound, tube_code: str, person_id: int, client_id: str, user, *, point: str = "",
                 at=None) -> Answer:
     """A scan of a person picked by hand (the manual fallback by name): the same rules."""
-    return _one(round_, {"tube_code": tube_code, "person_id": person_id, "client_id": client_id,
+    return scan_one(round_, {"tube_code": tube_code, "person_id": person_id, "client_id": client_id,
                          "point": point, "at": at}, user)
 
 
@@ -264,7 +264,9 @@ def scan_many(round_: TestRound, scans, user) -> list[dict]:
     return answers
 
 
-def _one(round_, item, user) -> Answer:
+def scan_one(round_: TestRound, item, user) -> Answer:
+    """One scan as sent (tube_code, person_code or person_id, client_id, point, at), read as each
+    scan of a batch is: the accepted Answer, or ScanRefused raised."""
     result = _scan_batch(round_, [item], user)[0]
     if isinstance(result, ScanRefused):
         raise result

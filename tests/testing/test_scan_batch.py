@@ -294,3 +294,15 @@ def test_a_scan_the_api_cannot_read_is_refused_alone_not_the_whole_queue(world, 
     too_many = client.post(f"/api/testrounds/{test_round.pk}/scans/", {"scans": [{}] * 5001},
                            content_type="application/json")
     assert too_many.status_code == 400
+
+
+def test_a_single_scan_the_api_cannot_read_answers_bad_request(world, login, test_round, code_of):
+    client = login(world.users["sampler"])
+    url = f"/api/testrounds/{test_round.pk}/scan/"
+    no_id = client.post(url, {"tube_code": "T1", "person_code": code_of(world.person_a)},
+                        content_type="application/json")
+    assert no_id.status_code == 400 and no_id.json()["code"] == "bad_request"
+    manual = client.post(url, {"tube_code": "T1", "person_id": world.person_a.pk, "client_id": "m1",
+                               "at": "not a time"}, content_type="application/json")
+    assert manual.status_code == 201 and manual.json()["person"] == "张三"
+    assert Sample.objects.count() == 1 and not Refusal.objects.exists()
