@@ -12,8 +12,10 @@ scope, its samples and its tubes' results every time, in a few grouped statement
 """
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
@@ -21,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import services as core
 from fangkong.core.models import AuditAction, Building, Community, Grid, Person, Role, TimelineEntry
-from fangkong.core.scope import has_role
+from fangkong.core.scope import has_role, reaches
 
 from . import codes
 from .models import (
@@ -583,18 +585,66 @@ def _persons_to_test(round_, user, person_ids, *, live: bool = True) -> dict[int
     rules and the same scope), with their live sample in the round if ``live``: one statement,
     after one for the round's places (a retest round has none to read)."""
     places = None if round_.retest_of_id else round_places(round_)
-    persons = must_test(round_, user, places=places).filter(pk__in=person_ids).order_by()
+    ids = sorted(person_ids)
+    found = {}
+    for pk, name, door, room, *sample in _run_compiled(_persons_query(round_, user, places, len(ids), live), ids):
+        at, tube, point = sample or (None, None, None)
+        found[pk] = _ToTest(name, _place((door, room)),
+                            {"tube": tube, "point": point, "at": _local(at)} if tube is not None else None)
+    return found
+
+
+# A single scan builds the same query of must_test every time: the same round, the same user,
+# one person id. Building and compiling it through the ORM is the largest part of a scan's own
+# CPU, so each database connection keeps the compiled statement for the inputs it depends on
+# (everything must_test and visible_to read: the round's fields and places, the user and their
+# reach) and only puts the person ids in. It is still must_test's query, with its scope.
+_compiled = threading.local()
+_ID_SLOT = -(10**12)  # stands for the k-th person id while compiling: no id is negative
+COMPILED_KEPT = 64
+
+
+def _persons_query(round_, user, places, count: int, live: bool):
+    key = (connection.alias, round_.pk, round_.community_id, round_.retest_of_id, round_.exempt_under_age,
+           round_.date, places, getattr(user, "pk", None), getattr(user, "is_superuser", False),
+           tuple(reaches(user)), count, live)
+    kept = _compiled.__dict__.setdefault("persons", {})
+    if key in kept:
+        kept[key] = kept.pop(key)  # most recently used last
+        return kept[key]
+    slots = [_ID_SLOT - k for k in range(count)]
+    persons = must_test(round_, user, places=places).filter(pk__in=slots).order_by()
     columns = ["pk", "name", "household__building__door_number", "household__room"]
     if live:
         persons = persons.annotate(live=FilteredRelation(
             "test_samples", condition=Q(test_samples__round_id=round_.pk, test_samples__void=False)))
         columns += ["live__at", "live__tube__code", "live__tube__point"]
-    found = {}
-    for pk, name, door, room, *sample in persons.values_list(*columns):
-        at, tube, point = sample or (None, None, None)
-        found[pk] = _ToTest(name, _place((door, room)),
-                            {"tube": tube, "point": point, "at": _local(at)} if tube is not None else None)
-    return found
+    compiler = persons.values_list(*columns).query.get_compiler(connection=connection)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # a user who reaches nobody
+        sql, params = None, ()
+    wanted = set(slots)
+    where = {value: i for i, value in enumerate(params) if isinstance(value, int) and value in wanted}
+    entry = (sql, list(params), [where[slot] for slot in slots] if sql else [], compiler)
+    kept[key] = entry
+    while len(kept) > COMPILED_KEPT:
+        kept.pop(next(iter(kept)))
+    return entry
+
+
+def _run_compiled(entry, ids):
+    """The rows of a compiled query with these ids in its slots, converted as the ORM would."""
+    sql, params, slots, compiler = entry
+    if sql is None:
+        return []
+    params = list(params)
+    for slot, value in zip(slots, ids, strict=True):
+        params[slot] = value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return list(compiler.results_iter(results=[rows], tuple_expected=True))
 
 
 def _scan_time(at, now):

@@ -306,3 +306,24 @@ def test_a_single_scan_the_api_cannot_read_answers_bad_request(world, login, tes
                                "at": "not a time"}, content_type="application/json")
     assert manual.status_code == 201 and manual.json()["person"] == "张三"
     assert Sample.objects.count() == 1 and not Refusal.objects.exists()
+
+
+def test_a_scan_follows_changes_of_the_rounds_buildings_and_of_the_users_reach(world, command, code_of):
+    """The compiled person check is kept per round and user: a change of either is a new one."""
+    from fangkong.core.scope import forget_reaches
+
+    leader = world.users["building_leader"]  # building 564 (person_a) only
+    round_ = services.create_round(command, world.community, name="楼栋", buildings=[world.building_a])
+    assert services.scan(round_, "T1", code_of(world.person_a), "r1", leader).code == "accepted"
+    with pytest.raises(services.ScanRefused) as outside:
+        services.scan(round_, "T1", code_of(world.person_b), "r2", leader)
+    assert outside.value.code == "out_of_scope"
+    round_.buildings.add(world.building_b)
+    assert services.scan(round_, "T1", code_of(world.person_b), "r3", command).code == "accepted"
+    with pytest.raises(services.ScanRefused) as not_reached:
+        services.scan(round_, "T1", code_of(world.person_c), "r4", command)
+    assert not_reached.value.code == "out_of_scope"  # building 800 is not in the round
+    leader.roles.get().buildings.add(world.building_c)
+    round_.buildings.add(world.building_c)
+    forget_reaches(leader)
+    assert services.scan(round_, "T1", code_of(world.person_c), "r5", leader).code == "accepted"
