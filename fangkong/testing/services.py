@@ -184,12 +184,12 @@ def exempt(actor, round_: TestRound, person: Person, reason: str, note: str = ""
 #
 # One scan and a batch (the phone's queue, another sampling app) take the same steps, in
 # ``_scan_batch``: a single scan is a batch of one. A batch is decided as sets, so the number of
-# statements does not grow with its size: the tubes, locked (one statement; two more when new
-# tubes are opened); the client ids seen before, samples and refusals together (one); the person
-# codes (one); the persons this round tests and this user may see, with their live sample (one);
-# then one insert of the samples, one update of the tube counts and one insert of the refusals.
-# The scans are then answered one after another in Python, in the order sent, so that a client
-# id or a person twice in a batch, or a tube filling up half way, answer as one by one.
+# statements does not grow with its size: the tubes, locked; the person codes; the round's places
+# and the persons this round tests and this user may see (through must_test); the client ids
+# seen before, samples and refusals together; then one insert of the new tubes, one of the
+# samples, one update of the tube counts and one insert of the refusals, each only if needed.
+# The scans are answered one after another in Python, in the order sent, so that a client id or
+# a person twice in a batch, or a tube filling up half way, answer as they would one by one.
 
 SCAN_ATTEMPTS = 5  # a race lost on a new tube, then on a person: rarely more than two
 
@@ -245,14 +245,14 @@ def scan(round_: TestRound, tube_code: str, person_code: str, client_id: str, us
     revoked_code, out_of_scope, already_sampled, tube_full, tube_other_round, round_closed,
     not_allowed, bad_request."""
     return scan_one(round_, {"tube_code": tube_code, "person_code": person_code, "client_id": client_id,
-                         "point": point, "at": at}, user)
+                             "point": point, "at": at}, user)
 
 
 def scan_person(round_: TestRound, tube_code: str, person_id: int, client_id: str, user, *, point: str = "",
                 at=None) -> Answer:
     """A scan of a person picked by hand (the manual fallback by name): the same rules."""
     return scan_one(round_, {"tube_code": tube_code, "person_id": person_id, "client_id": client_id,
-                         "point": point, "at": at}, user)
+                             "point": point, "at": at}, user)
 
 
 def scan_many(round_: TestRound, scans, user) -> list[dict]:
