@@ -46,3 +46,16 @@ def test_codes_for_many_persons_are_made_in_one_go(world, django_assert_max_num_
         made = codes.codes_for(persons)
     assert set(made) == {p.pk for p in persons}
     assert codes.codes_for(persons)[world.person_a.pk].key == made[world.person_a.pk].key
+
+
+def test_the_signature_is_django_salted_hmac_so_printed_codes_stay_valid(settings):
+    from django.utils.crypto import salted_hmac
+
+    from fangkong.testing.codes import MAC_CHARS, SALT, _b32, _mac
+
+    for key, version in [("ABCDEFGHIJKLMNOP", 1), ("Q2R3S4T5U6V7W8X9", 12)]:
+        expected = _b32(salted_hmac(SALT, f"{key}.{version}", algorithm="sha256").digest())[:MAC_CHARS]
+        assert _mac(key, version) == expected
+    settings.SECRET_KEY = "another secret key for this test only, long enough to be a real one"
+    assert _mac("ABCDEFGHIJKLMNOP", 1) == _b32(salted_hmac(SALT, "ABCDEFGHIJKLMNOP.1",
+                                                           algorithm="sha256").digest())[:MAC_CHARS]
