@@ -8,9 +8,8 @@ What it does:
    postgres://postgres@127.0.0.1:5432/postgres) and builds a community of --persons persons with
    their person codes, a 20-in-1 testing round, a sampler and the sampler's API token;
 2. starts ``fangkong serve`` (gunicorn, FANGKONG_WORKERS=--workers, persistent database
-   connections) on a free port on 127.0.0.1;
-   (``-c benchmarks/testing_gunicorn_conf.py``: each worker drops the database connection it
-   inherits from the master, see that file); FANGKONG_BENCH_LOG=path keeps the server's log;
+   connections; the serve command closes its own before gunicorn forks) on a free port on
+   127.0.0.1; FANGKONG_BENCH_LOG=path keeps the server's log;
 3. runs a load generator in this process (asyncio, standard library only) with --clients
    concurrent clients on loopback, each request on its own connection (gunicorn's sync workers
    close after each answer):
@@ -199,9 +198,8 @@ def main() -> int:
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "FANGKONG_DATA_DIR": data_dir, "FANGKONG_BIND": f"127.0.0.1:{port}",
                "FANGKONG_WORKERS": str(args.workers), "FANGKONG_DB_CONN_MAX_AGE": "600"}
-        conf = str(Path(__file__).resolve().parent / "testing_gunicorn_conf.py")
         log = open(os.environ.get("FANGKONG_BENCH_LOG", os.devnull), "w")  # noqa: SIM115 - the server's stderr
-        server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "fangkong"), "serve", "-c", conf], env=env,
+        server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "fangkong"), "serve"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(200):
             try:
