@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from fangkong.api.serializers import ErrorSerializer
 from fangkong.api.views import ScopedViewSet
 
-from . import results_file, services
+from . import results_file, scanning, services
 from .models import TestRound
 
 
@@ -89,7 +89,7 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         # Read by the scan service, as each scan of a batch is (ScanSerializer documents it): the
         # same rules, and bad_request for a scan it cannot read.
         try:
-            answer = services.scan_one(round_, request.data, request.user)
+            answer = scanning.scan_one(round_, request.data, request.user)
         except services.ScanRefused as refused:
             return Response(refused.as_dict(), status=status.HTTP_400_BAD_REQUEST)
         return Response(answer.as_dict(), status=status.HTTP_200_OK if answer.repeated else status.HTTP_201_CREATED)
@@ -102,7 +102,7 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         round_ = self.get_object()
         data = BatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response({"answers": services.scan_many(round_, data.validated_data["scans"], request.user)})
+        return Response({"answers": scanning.scan_many(round_, data.validated_data["scans"], request.user)})
 
     @extend_schema(summary="Close a tube by hand",
                    request=inline_serializer("CloseTube", {"tube_code": serializers.CharField()}))
@@ -111,7 +111,7 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         round_ = self.get_object()
         if not services.can_scan(request.user, round_.community_id):
             raise PermissionDenied(_("Your role does not scan swabs."))
-        tube = services.close_tube(request.user, round_, str(request.data.get("tube_code", "")))
+        tube = scanning.close_tube(request.user, round_, str(request.data.get("tube_code", "")))
         return Response({"tube": tube.code, "n": tube.n, "closed": tube.closed_at is not None})
 
     @extend_schema(summary="Lab results per tube (JSON rows or a .csv/.xlsx file)", request=ResultsSerializer)

@@ -1,38 +1,28 @@
-"""Testing rounds: the rules. The pages, the API and the benchmarks call these functions.
-
-Scanning follows pretix's ``perform_checkin``: ``scan`` returns an ``Answer`` for an accepted swab
-and raises ``ScanRefused`` (a ServiceError with a machine code and a message) otherwise. Every
-scan carries a client id; a client id seen before answers what it answered the first time and
-changes nothing, refusals included (they are kept in ``Refusal``). Two phones scanning the same
-person at the same moment leave one sample: the database's unique (round, person) decides and
-the loser gets ``already_sampled``.
+"""Testing rounds: the rules. The pages, the API and the benchmarks call these functions; the
+scanning of swabs has a module of its own (``testing.scanning``), built on the rules here (who
+must be tested, who may scan).
 
 Who must be tested, who was sampled, what came back, who is untested: computed from the round's
 scope, its samples and its tubes' results every time, in a few grouped statements.
 """
 
 import datetime as dt
-import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import services as core
 from fangkong.core.models import AuditAction, Building, Community, Grid, Person, Role, TimelineEntry
-from fangkong.core.scope import has_role, reaches
+from fangkong.core.scope import has_role
 
-from . import codes
 from .models import (
     AntigenReport,
     AntigenResult,
     Exemption,
-    PersonCode,
     PoolSize,
-    Refusal,
     Sample,
     TestRound,
     Tube,
@@ -127,9 +117,9 @@ def round_places(round_: TestRound) -> tuple[frozenset, frozenset]:
     """The round's chosen grids and buildings as ids (none of either: the whole community), in
     one statement: for callers that query the round's persons with plain ids (see must_test)."""
     grids, buildings = TestRound.grids.through, TestRound.buildings.through
-    rows = _rows(f"SELECT grid_id, 0 FROM {_table(grids)} WHERE testround_id = %s"
-                 f" UNION ALL SELECT building_id, 1 FROM {_table(buildings)} WHERE testround_id = %s",
-                 [round_.pk, round_.pk])
+    rows = sql_rows(f"SELECT grid_id, 0 FROM {table_name(grids)} WHERE testround_id = %s"
+                    f" UNION ALL SELECT building_id, 1 FROM {table_name(buildings)} WHERE testround_id = %s",
+                    [round_.pk, round_.pk])
     return (frozenset(pk for pk, is_building in rows if not is_building),
             frozenset(pk for pk, is_building in rows if is_building))
 
@@ -180,509 +170,26 @@ def exempt(actor, round_: TestRound, person: Person, reason: str, note: str = ""
     return exemption
 
 
-# --- scanning --------------------------------------------------------------------------------
-#
-# One scan and a batch (the phone's queue, another sampling app) take the same steps, in
-# ``_scan_batch``: a single scan is a batch of one. A batch is decided as sets, so the number of
-# statements does not grow with its size: the tubes, locked; the person codes; the round's places
-# and the persons this round tests and this user may see (through must_test); the client ids
-# seen before, samples and refusals together; then one insert of the new tubes, one of the
-# samples, one update of the tube counts and one insert of the refusals, each only if needed.
-# The scans are answered one after another in Python, in the order sent, so that a client id or
-# a person twice in a batch, or a tube filling up half way, answer as they would one by one.
-
-SCAN_ATTEMPTS = 5  # a race lost on a new tube, then on a person: rarely more than two
+# Small helpers that testing.scanning shares.
 
 
-@dataclass
-class Answer:
-    code: str
-    message: str
-    person: str = ""
-    place: str = ""
-    tube: str = ""
-    n: int = 0
-    pool_size: int = 0
-    tube_closed: bool = False
-    at: str = ""
-    repeated: bool = False
-    ok: bool = True
-    extra: dict = field(default_factory=dict)
-
-    FIELDS = ("code", "message", "person", "place", "tube", "n", "pool_size", "tube_closed", "at", "repeated", "ok")
-
-    def as_dict(self):
-        # By hand rather than dataclasses.asdict, which deep-copies: a batch answers thousands.
-        return {**{name: getattr(self, name) for name in self.FIELDS}, **self.extra}
-
-
-@dataclass
-class _Scan:
-    """One scan as sent, cleaned; ``refused`` when it cannot even be read (then it is not kept)."""
-
-    client_id: str = ""
-    tube_code: str = ""
-    person_code: str = ""
-    person_id: int | None = None  # the manual fallback: the person picked by name
-    point: str = ""
-    at: dt.datetime | None = None
-    refused: ScanRefused | None = None
-
-
-def _place(person_row) -> str:
-    door, room = person_row
-    return f"{door}-{room}" if door else ""
-
-
-def _local(at) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
-
-
-def scan(round_: TestRound, tube_code: str, person_code: str, client_id: str, user, *, point: str = "",
-         at=None) -> Answer:
-    """One swab: the person of ``person_code`` into the tube ``tube_code`` (opened by its first
-    scan). Returns the accepted Answer or raises ScanRefused with one of: unknown_code,
-    revoked_code, out_of_scope, already_sampled, tube_full, tube_other_round, round_closed,
-    not_allowed, bad_request."""
-    return scan_one(round_, {"tube_code": tube_code, "person_code": person_code, "client_id": client_id,
-                             "point": point, "at": at}, user)
-
-
-def scan_person(round_: TestRound, tube_code: str, person_id: int, client_id: str, user, *, point: str = "",
-                at=None) -> Answer:
-    """A scan of a person picked by hand (the manual fallback by name): the same rules."""
-    return scan_one(round_, {"tube_code": tube_code, "person_id": person_id, "client_id": client_id,
-                             "point": point, "at": at}, user)
-
-
-def scan_many(round_: TestRound, scans, user) -> list[dict]:
-    """A batch (the phone's offline queue, another sampling app): one answer per scan, in order,
-    each with the client id it was sent with."""
-    answers = []
-    for item, result in zip(scans, _scan_batch(round_, scans, user), strict=True):
-        data = result.as_dict()
-        data["client_id"] = item.get("client_id", "") if isinstance(item, dict) else ""
-        answers.append(data)
-    return answers
-
-
-def scan_one(round_: TestRound, item, user) -> Answer:
-    """One scan as sent (tube_code, person_code or person_id, client_id, point, at), read as each
-    scan of a batch is: the accepted Answer, or ScanRefused raised."""
-    result = _scan_batch(round_, [item], user)[0]
-    if isinstance(result, ScanRefused):
-        raise result
-    return result
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return str(value).strip()
-    raise TypeError(type(value).__name__)
-
-
-def _read(item, now) -> _Scan:
-    try:
-        client_id = _text(item.get("client_id"))[:64]
-        person_code = _text(item.get("person_code"))
-        person_id = item.get("person_id")
-        scan = _Scan(client_id=client_id, tube_code=_text(item.get("tube_code")).upper()[:40],
-                     person_code=person_code, person_id=int(person_id) if person_id and not person_code else None,
-                     point=_text(item.get("point"))[:100], at=_scan_time(item.get("at"), now))
-    except (AttributeError, TypeError, ValueError):
-        return _Scan(refused=ScanRefused(_("This scan could not be read."), "bad_request"))
-    if not client_id:
-        scan.refused = ScanRefused(_("The scan has no client id."), "bad_request")
-    return scan
-
-
-def _scan_batch(round_: TestRound, items, user) -> list:
-    """The answer to each scan, in order: an Answer, or a ScanRefused (returned, not raised)."""
-    now = timezone.now()
-    scans = [_read(item, now) for item in items]
-    # A single scan is seldom of someone sampled already, so it does not read the persons' live
-    # samples: the unique (round, person) refuses the insert if so, and the scan is decided
-    # again with them. A batch (an offline queue) often holds one, and a conflict would redo it.
-    live = len(scans) > 1
-    for attempt in range(SCAN_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return _decide(round_, scans, user, now, live=live)
-        except IntegrityError:
-            # Another phone's scan, committed after our reads, took a client id, a person's one
-            # live sample or a new tube's code (or the person was sampled before, unread): the
-            # next attempt reads it and answers accordingly (the same answer for the same client
-            # id, already_sampled, the tube as it now is).
-            live = True
-            if attempt == SCAN_ATTEMPTS - 1:
-                raise
-        except OperationalError as error:
-            # Two batches locking the same tubes or persons in another order (writes are sorted,
-            # so this should not happen): PostgreSQL picked this one to undo; decide it again.
-            if getattr(error.__cause__, "sqlstate", None) != "40P01" or attempt == SCAN_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _decide(round_: TestRound, scans: list[_Scan], user, now, *, live: bool) -> list:
-    results: list = [scan.refused for scan in scans]
-    kept: list[int] = []  # refusals decided here: kept by client id, so a resend gets them again
-
-    def refuse(i, message, code, details=None):
-        results[i] = ScanRefused(message, code, details)
-        kept.append(i)
-
-    readable = [i for i, result in enumerate(results) if result is None]
-    # Step 1: the reads, in this order. The tubes first, locked, so that whatever is read after
-    # sees what another phone committed into them. Then the codes and the persons this round
-    # tests and this user may see, with their live sample. The client ids seen before last: a
-    # sample that the same scan sent from another phone commits while we read is then seen as
-    # that scan's (an answer repeated), never as someone else's (already sampled). Nothing is
-    # read that no answer needs (a closed round, a role that does not scan).
-    is_open = round_.is_open
-    may_scan = is_open and can_scan(user, round_.community_id)
-    candidates = [i for i in readable if scans[i].tube_code] if is_open else []
-    tubes = _lock_tubes(round_, {scans[i].tube_code for i in candidates}) if may_scan else {}
-    parsed = {i: codes.parse(scans[i].person_code) for i in candidates if scans[i].person_id is None}
-    keys = {code.key for code in parsed.values() if code is not None}
-    known = _known_codes(keys)
-    person_of: dict[int, int] = {}
-    for i in candidates:
-        if scans[i].person_id is not None:
-            person_of[i] = scans[i].person_id
-        elif (code := parsed[i]) is not None and code.key in known and known[code.key][1] == code.version:
-            person_of[i] = known[code.key][0]
-    persons = _persons_to_test(round_, user, set(person_of.values()), live=live) if may_scan and person_of else {}
-    earlier = _earlier_answers(round_, {scans[i].client_id for i in readable})
-    # Step 2: each scan in order, as the single scan answers. A client id seen before answers
-    # what it answered the first time and changes nothing: seen in the database, or earlier in
-    # this batch (copied once that one is decided). Then the round, the tube code, the person
-    # code (altered or made up: unknown; signed but an older version: revoked), the role, the
-    # person (someone this round tests and this user may see).
-    first: dict[str, int] = {}
-    copies = []
-    todo = []
-    for i in readable:
-        scan = scans[i]
-        if scan.client_id in earlier:
-            results[i] = earlier[scan.client_id]
-            continue
-        if scan.client_id in first:
-            copies.append((i, first[scan.client_id]))
-            continue
-        first[scan.client_id] = i
-        code = parsed.get(i)
-        if not is_open:
-            refuse(i, _("This round is closed."), "round_closed")
-        elif not scan.tube_code:
-            refuse(i, _("Scan the tube first."), "bad_request")
-        elif scan.person_id is None and code is None:
-            refuse(i, _("This code is not a Fangkong person code, or it was altered."), "unknown_code")
-        elif scan.person_id is None and code.key not in known:
-            refuse(i, _("This person code is not known."), "unknown_code")
-        elif scan.person_id is None and code.version != known[code.key][1]:
-            refuse(i, _("This person code was revoked: print or open a new one."), "revoked_code")
-        elif not may_scan:
-            refuse(i, _("Your role does not scan swabs."), "not_allowed")
-        elif person_of[i] not in persons:
-            refuse(i, _("This person is not to be tested in this round (or not in your area)."), "out_of_scope")
-        else:
-            todo.append(i)
-    # Step 3: the tube and the swab, one scan after another. A new tube is opened by its first
-    # accepted scan; the tube rows are locked, so counts written here are never overtaken.
-    by = user if getattr(user, "is_authenticated", False) else None
-    sampled = {pk: person.earlier for pk, person in persons.items() if person.earlier}
-    new_tubes: dict[str, Tube] = {}
-    changed: dict[str, Tube] = {}
-    samples = []
-    local: dict = {}  # the local time of each scan time: most scans of a batch share one
-    sampled_message = _("Sampled.")
-    for i in todo:
-        scan, person_id = scans[i], person_of[i]
-        tube = tubes.get(scan.tube_code)
-        if tube is None:
-            tube = tubes[scan.tube_code] = new_tubes[scan.tube_code] = Tube(
-                community_id=round_.community_id, round_id=round_.pk, code=scan.tube_code,
-                pool_size=round_.pool_size, n=0, point=scan.point, opened_at=now, opened_by=by)
-        if tube.round_id != round_.pk:
-            refuse(i, _("Tube %(tube)s belongs to another round.") % {"tube": tube.code}, "tube_other_round",
-                   {"tube": tube.code})
-        elif tube.closed_at is not None or tube.n >= tube.pool_size:
-            refuse(i, _("Tube %(tube)s is full or closed: scan a new tube.") % {"tube": tube.code}, "tube_full",
-                   {"tube": tube.code, "n": tube.n, "pool_size": tube.pool_size})
-        elif person_id in sampled:
-            where = sampled[person_id]
-            refuse(i, _("Already sampled in this round: tube %(tube)s, %(point)s %(at)s.") % where,
-                   "already_sampled", dict(where))
-        else:
-            if tube.n == 0 and scan.tube_code in new_tubes:
-                tube.point = scan.point  # the point of the scan that opens it
-            tube.n += 1
-            if tube.n >= tube.pool_size:
-                tube.closed_at = now
-            changed[tube.code] = tube
-            at = local.get(scan.at) or local.setdefault(scan.at, _local(scan.at))
-            sampled[person_id] = {"tube": tube.code, "point": tube.point, "at": at}
-            samples.append((person_id, scan.client_id, scan.at, tube))
-            person = persons[person_id]
-            results[i] = Answer("accepted", sampled_message, person=person.name, place=person.place, tube=tube.code,
-                                n=tube.n, pool_size=tube.pool_size, tube_closed=tube.closed_at is not None, at=at)
-    # Step 4: the writes, each one statement for the whole batch, in a fixed order (codes,
-    # persons) so that two batches never wait on each other in a circle. A tube opened at this
-    # moment by another phone, or a person it sampled, fails an insert: decided again.
-    opened = sorted((tube for tube in new_tubes.values() if tube.n), key=lambda tube: tube.code)
-    if opened:
-        Tube.objects.bulk_create(opened)
-    if samples:
-        _insert_samples(round_, sorted(samples, key=lambda sample: sample[0]), by)
-    counted = sorted((tube for code, tube in changed.items() if code not in new_tubes), key=lambda t: t.code)
-    if counted:
-        _count_tubes(counted)
-    if kept:
-        Refusal.objects.bulk_create([
-            Refusal(round_id=round_.pk, client_id=scans[i].client_id, code=results[i].code,
-                    message=results[i].message[:300], at=now) for i in kept], ignore_conflicts=True)
-    for i, j in copies:
-        results[i] = _again(results[j])
-    return results
-
-
-def _again(result):
-    """The answer to a client id sent again: the first answer, marked as repeated."""
-    if isinstance(result, ScanRefused):
-        return ScanRefused(result.message, result.code, {"repeated": True})
-    return replace(result, repeated=True)
-
-
-SAMPLE_COLUMNS = ("community_id", "round_id", "tube_id", "person_id", "client_id", "scanned_by_id", "at", "void")
-SAMPLES_PER_INSERT = 100  # up to this many a multi-row INSERT; more, on PostgreSQL, a COPY
-
-
-def _insert_samples(round_, samples, by) -> None:
-    """The accepted swabs ((person id, client id, time, tube) each) in one statement: a plain
-    multi-row INSERT for a few (one round trip: a COPY takes two), a COPY on PostgreSQL for
-    more (for thousands, building and binding an INSERT costs more than the rest of the batch).
-    A unique conflict raises IntegrityError either way (COPY's wrapped as Django's), so the
-    batch is decided again."""
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = [(round_.community_id, round_.pk, tube.pk, person_id, client_id, by.pk if by else None, adapt(at), False)
-            for person_id, client_id, at, tube in samples]
-    table = _table(Sample)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) > SAMPLES_PER_INSERT:
-            with connection.wrap_database_errors, cursor.cursor.copy(
-                    f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        one = f"({_marks(SAMPLE_COLUMNS)})"
-        for start in range(0, len(rows), SAMPLES_PER_INSERT):  # SQLite's limit on parameters
-            chunk = rows[start:start + SAMPLES_PER_INSERT]
-            cursor.execute(f"INSERT INTO {table} ({', '.join(SAMPLE_COLUMNS)}) VALUES {', '.join([one] * len(chunk))}",
-                           [value for row in chunk for value in row])
-
-
-# The lookups of a scan by their own keys (tubes, client ids, person codes, a round's places) are
-# plain SQL: a single scan is a dozen statements, and building, compiling and binding each
-# through the ORM cost the server more CPU than PostgreSQL spends answering it. None of them
-# returns personal data or needs scope; whom a user may scan is decided by must_test, through
-# visible_to, as everywhere else.
-
-
-def _rows(sql: str, params) -> list[tuple]:
+def sql_rows(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _in(column: str, values) -> tuple[str, list]:
-    """``column IN (...)`` and its parameters; on PostgreSQL ``= ANY(array)``, one parameter
-    however many values (psycopg scans the SQL text for placeholders at every execution)."""
-    values = list(values)
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({_marks(values)})", values
-
-
-def _table(model) -> str:
+def table_name(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _lock_tubes(round_, tube_codes) -> dict[str, Tube]:
-    """The batch's tubes that exist, locked (in code order: two batches lock in the same order)."""
-    if not tube_codes:
-        return {}
-    in_codes, params = _in("code", sorted(tube_codes))
-    sql = (f"SELECT id, code, round_id, n, pool_size, point, closed_at FROM {_table(Tube)}"
-           f" WHERE community_id = %s AND {in_codes} ORDER BY code")
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    # closed_at is only ever compared with None here (SQLite returns it as text).
-    return {code: Tube(pk=pk, code=code, round_id=round_id, n=n, pool_size=pool_size, point=point,
-                       closed_at=closed_at)
-            for pk, code, round_id, n, pool_size, point, closed_at in _rows(sql, [round_.community_id, *params])}
+def place_label(person_row) -> str:
+    door, room = person_row
+    return f"{door}-{room}" if door else ""
 
 
-def _count_tubes(tubes) -> None:
-    """The new counts of tubes this batch swabbed into (locked by _lock_tubes), one statement."""
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {_table(Tube)} SET n = %s, closed_at = %s WHERE id = %s", [
-            (tube.n, connection.ops.adapt_datetimefield_value(tube.closed_at), tube.pk) for tube in tubes])
-
-
-def _known_codes(keys) -> dict[str, tuple[int, int]]:
-    """{key: (person id, version)} of the person codes with these keys."""
-    if not keys:
-        return {}
-    in_keys, params = _in('"key"', keys)
-    rows = _rows(f'SELECT "key", person_id, version FROM {_table(PersonCode)} WHERE {in_keys}', params)
-    return {key: (person_id, version) for key, person_id, version in rows}
-
-
-def _earlier_answers(round_, client_ids) -> dict:
-    """What each client id seen before was answered the first time: one statement over samples
-    and refusals; a second only for client ids that were accepted (their tube and person)."""
-    if not client_ids:
-        return {}
-    in_ids, params = _in("client_id", client_ids)
-    rows = _rows(f"SELECT client_id, '', '' FROM {_table(Sample)} WHERE round_id = %s AND {in_ids}"
-                 f" UNION ALL SELECT client_id, code, message FROM {_table(Refusal)} WHERE round_id = %s AND {in_ids}",
-                 [round_.pk, *params, round_.pk, *params])
-    answers, sampled = {}, []
-    for client_id, code, message in rows:
-        if code:
-            answers.setdefault(client_id, ScanRefused(message, code, {"repeated": True}))
-        else:
-            sampled.append(client_id)
-    if sampled:
-        rows = (Sample.objects.filter(round_id=round_.pk, client_id__in=sampled)
-                .values_list("client_id", "at", "person__name", "person__household__building__door_number",
-                             "person__household__room", "tube__code", "tube__n", "tube__pool_size",
-                             "tube__closed_at"))
-        for client_id, at, name, door, room, tube, n, pool_size, closed_at in rows:
-            # A sample wins over a refusal of the same client id (two phones racing, long ago).
-            answers[client_id] = Answer("accepted", _("Sampled."), person=name, place=_place((door, room)),
-                                        tube=tube, n=n, pool_size=pool_size, tube_closed=closed_at is not None,
-                                        at=_local(at), repeated=True)
-    return answers
-
-
-@dataclass
-class _ToTest:
-    name: str
-    place: str
-    earlier: dict | None  # tube, point and time of the person's live sample in the round
-
-
-def _persons_to_test(round_, user, person_ids, *, live: bool = True) -> dict[int, _ToTest]:
-    """Those of ``person_ids`` the round tests and the user may see (must_test, so the same
-    rules and the same scope), with their live sample in the round if ``live``: one statement,
-    after one for the round's places (a retest round has none to read)."""
-    places = None if round_.retest_of_id else round_places(round_)
-    ids = sorted(person_ids)
-    found = {}
-    for pk, name, door, room, *sample in _run_compiled(_persons_query(round_, user, places, len(ids), live), ids):
-        at, tube, point = sample or (None, None, None)
-        found[pk] = _ToTest(name, _place((door, room)),
-                            {"tube": tube, "point": point, "at": _local(at)} if tube is not None else None)
-    return found
-
-
-# A single scan builds the same query of must_test every time: the same round, the same user,
-# one person id. Building and compiling it through the ORM is the largest part of a scan's own
-# CPU, so each database connection keeps the compiled statement for the inputs it depends on
-# (everything must_test and visible_to read: the round's fields and places, the user and their
-# reach) and only puts the person ids in. It is still must_test's query, with its scope.
-_compiled = threading.local()
-_ID_SLOT = -(10**12)  # stands for the k-th person id while compiling: no id is negative
-COMPILED_KEPT = 64
-
-
-def _persons_query(round_, user, places, count: int, live: bool):
-    key = (connection.alias, round_.pk, round_.community_id, round_.retest_of_id, round_.exempt_under_age,
-           round_.date, places, getattr(user, "pk", None), getattr(user, "is_superuser", False),
-           tuple(reaches(user)), count, live)
-    kept = _compiled.__dict__.setdefault("persons", {})
-    if key in kept:
-        kept[key] = kept.pop(key)  # most recently used last
-        return kept[key]
-    slots = [_ID_SLOT - k for k in range(count)]
-    persons = must_test(round_, user, places=places).filter(pk__in=slots).order_by()
-    columns = ["pk", "name", "household__building__door_number", "household__room"]
-    if live:
-        persons = persons.annotate(live=FilteredRelation(
-            "test_samples", condition=Q(test_samples__round_id=round_.pk, test_samples__void=False)))
-        columns += ["live__at", "live__tube__code", "live__tube__point"]
-    compiler = persons.values_list(*columns).query.get_compiler(connection=connection)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:  # a user who reaches nobody
-        sql, params = None, ()
-    wanted = set(slots)
-    where = {value: i for i, value in enumerate(params) if isinstance(value, int) and value in wanted}
-    entry = (sql, list(params), [where[slot] for slot in slots] if sql else [], compiler)
-    kept[key] = entry
-    while len(kept) > COMPILED_KEPT:
-        kept.pop(next(iter(kept)))
-    return entry
-
-
-def _run_compiled(entry, ids):
-    """The rows of a compiled query with these ids in its slots, converted as the ORM would."""
-    sql, params, slots, compiler = entry
-    if sql is None:
-        return []
-    params = list(params)
-    for slot, value in zip(slots, ids, strict=True):
-        params[slot] = value
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return list(compiler.results_iter(results=[rows], tuple_expected=True))
-
-
-def _scan_time(at, now):
-    """The phone's time of a queued scan, believed up to a day back and never in the future."""
-    if at is None:
-        return now
-    if isinstance(at, str):
-        from django.utils.dateparse import parse_datetime
-
-        at = parse_datetime(at)
-        if at is None:
-            return now
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
-    if at > now + dt.timedelta(minutes=5) or at < now - dt.timedelta(hours=24):
-        return now
-    return min(at, now)
-
-
-def close_tube(actor, round_: TestRound, tube_code: str) -> Tube:
-    """Close a tube by hand (fewer people left than the pool size). Closing twice is harmless."""
-    tube = Tube.objects.filter(round=round_, code=(tube_code or "").strip().upper()).first()
-    if tube is None:
-        raise TestingError(_("No such tube in this round."), code="unknown_tube")
-    if tube.closed_at is None:
-        Tube.objects.filter(pk=tube.pk, closed_at__isnull=True).update(closed_at=timezone.now())
-        tube.refresh_from_db()
-    return tube
-
-
-def find_persons(round_: TestRound, user, query: str, limit: int = 20):
-    """The manual fallback: name, pinyin initials, last 4 of ID or phone, door-room."""
-    query = (query or "").strip()
-    if not query:
-        return []
-    return list(must_test(round_, user).search(query).select_related("household__building")
-                .annotate(sampled=Exists(Sample.objects.filter(round=round_, person_id=OuterRef("pk"), void=False)))
-                .order_by("name", "pk")[:limit])
+def local_time(at) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 # --- results ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from fangkong.documents.views import pdf_response
 from fangkong.lib.masking import mask_name
 from fangkong.registry.views_ledgers import XLSX
 
-from . import codes, dorfman, exports, pdf, services
+from . import codes, dorfman, exports, pdf, scanning, services
 from .api import read_upload
 from .models import AntigenReport, AntigenResult, PersonCode, PoolSize, TestRound
 
@@ -128,7 +128,7 @@ def testround_sampler(request, pk):
 def testround_find(request, pk):
     """The manual fallback: persons by name, last 4 of ID or phone, or door-room (JSON)."""
     round_ = _round(request, pk)
-    found = services.find_persons(round_, request.user, request.GET.get("q", ""))
+    found = scanning.find_persons(round_, request.user, request.GET.get("q", ""))
     return JsonResponse({"persons": [{
         "id": p.pk, "name": p.name, "id_masked": p.id_masked,
         "place": f"{p.household.building.door_number}-{p.household.room}" if p.household_id else "",

@@ -5,7 +5,7 @@ import io
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from fangkong.testing import services
+from fangkong.testing import scanning, services
 from fangkong.testing.models import Sample, Tube
 
 
@@ -55,7 +55,7 @@ def test_a_round_of_another_community_is_not_found(world, login, command, code_o
 
 
 def test_results_as_json_are_imported_and_unknown_tubes_reported(world, login, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     client = login(world.users["command_post"])
     response = post(client, f"/api/testrounds/{test_round.pk}/results/", {"results": [
         {"tube": "T1", "result": "positive", "at": "2026-11-23 18:00"}, {"tube": "ZZ", "result": "negative"}]})
@@ -70,7 +70,7 @@ def test_a_sampler_may_not_import_results(world, login, test_round):
 
 
 def test_results_from_a_csv_file(world, login, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     upload = SimpleUploadedFile("结果.csv", "试管条码,结果,检测时间\nT1,阴性,2026-11-23 18:00\nT9,阴性,\n"
                                 .encode("gb18030"), content_type="text/csv")
     response = login(world.users["command_post"]).post(f"/api/testrounds/{test_round.pk}/results/",
@@ -81,7 +81,7 @@ def test_results_from_a_csv_file(world, login, test_round, sampler, code_of):
 
 
 def test_results_from_an_xlsx_file_twice_change_nothing_the_second_time(world, login, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     book = openpyxl.Workbook()
     book.active.append(["tube", "result", "time"])
     book.active.append(["T1", "positive", "2026-11-23 18:00"])
@@ -96,7 +96,7 @@ def test_results_from_an_xlsx_file_twice_change_nothing_the_second_time(world, l
 
 
 def test_coverage_through_the_api(world, login, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     body = login(world.users["grid_leader"]).get(f"/api/testrounds/{test_round.pk}/coverage/").json()
     assert body["community"]["must"] == 2 and body["community"]["sampled"] == 1
     assert body["community"]["untested"] == 1

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from fangkong.testing import codes, services
+from fangkong.testing import codes, scanning, services
 from fangkong.testing.models import Sample, Tube
 from tests.factories import make_world
 
@@ -17,7 +17,7 @@ def _send(round_, scans, user, answers):
     try:
         for tube, code, client_id in scans:
             try:
-                answers.append(services.scan(round_, tube, code, client_id, user).code)
+                answers.append(scanning.scan(round_, tube, code, client_id, user).code)
             except services.ScanRefused as refused:
                 answers.append(refused.code)
     finally:
@@ -45,7 +45,7 @@ def test_many_clients_sending_the_same_scans_leave_one_sample_each():
         for batch in batches:
             for tube, code, client_id in batch:
                 try:
-                    answers.append(services.scan(round_, tube, code, client_id, user).code)
+                    answers.append(scanning.scan(round_, tube, code, client_id, user).code)
                 except services.ScanRefused as refused:
                     answers.append(refused.code)
     assert Sample.objects.filter(round=round_).count() == 3

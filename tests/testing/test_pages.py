@@ -6,7 +6,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from fangkong.core.models import AuditEntry, TimelineEntry
-from fangkong.testing import codes, services
+from fangkong.testing import codes, scanning, services
 from fangkong.testing.models import AntigenReport, TestRound
 
 
@@ -40,7 +40,7 @@ def test_the_manual_fallback_answers_json(world, login, test_round):
 
 
 def test_the_untested_list_shows_rooms_and_masked_phones(world, login, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     body = login(world.users["grid_leader"]).get(f"/testing/{test_round.pk}/untested/").content.decode()
     assert "李四" in body and "139****5679" in body and "13912345679" not in body
     assert "张三" not in body and "王五" not in body  # sampled; other grid
@@ -61,7 +61,7 @@ def test_coverage_page_queries_do_not_grow_with_buildings(world, login, test_rou
 
 
 def test_results_upload_reports_unknown_tubes(world, login, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     upload = SimpleUploadedFile("r.csv", b"tube,result,time\nT1,positive,2026-11-23 18:00\nT7,negative,\n")
     body = login(world.users["command_post"]).post(f"/testing/{test_round.pk}/results/",
                                                    {"file": upload}).content.decode()
@@ -136,7 +136,7 @@ def test_the_home_panel_raises_antigen_positives(world):
 
 
 def test_the_person_file_shows_the_retest_status(world, test_round, sampler, code_of, command):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     services.import_results(command, test_round, [(2, "T1", "positive", "")])
     html = _render("{% person_testing person %}", command, person=world.person_a)
     assert 'data-state="retest"' in html
@@ -147,7 +147,7 @@ def test_the_home_sampling_list_shows_bedridden_people_not_yet_sampled(world, lo
 
     PersonTag.objects.create(person=world.person_b, tag="bedridden")
     PersonTag.objects.create(person=world.person_a, tag="bedridden")
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     body = login(world.users["command_post"]).get(f"/testing/{test_round.pk}/home-sampling/").content.decode()
     assert f'data-person="{world.person_b.pk}"' in body and f'data-person="{world.person_a.pk}"' not in body
     assert "王五" not in body  # not bedridden

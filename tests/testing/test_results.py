@@ -4,16 +4,16 @@ import pytest
 from django.utils import timezone
 
 from fangkong.core.models import TimelineEntry
-from fangkong.testing import services
+from fangkong.testing import scanning, services
 from fangkong.testing.models import Sample, Tube
 
 
 @pytest.fixture
 def sampled(world, test_round, sampler, code_of, cid):
     """A and B in pool T1, C in pool T2."""
-    services.scan(test_round, "T1", code_of(world.person_a), cid(), sampler)
-    services.scan(test_round, "T1", code_of(world.person_b), cid(), sampler)
-    services.scan(test_round, "T2", code_of(world.person_c), cid(), sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), cid(), sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_b), cid(), sampler)
+    scanning.scan(test_round, "T2", code_of(world.person_c), cid(), sampler)
     return test_round
 
 
@@ -41,7 +41,7 @@ def test_a_positive_pool_puts_everyone_on_the_retest_list_and_timeline(world, sa
 
 def test_a_positive_single_tube_marks_the_person_positive(world, command, sampler, code_of, cid):
     round_ = services.create_round(command, world.community, name="单管", pool_size=1)
-    services.scan(round_, "S1", code_of(world.person_a), cid(), sampler)
+    scanning.scan(round_, "S1", code_of(world.person_a), cid(), sampler)
     report = services.import_results(command, round_, rows(("S1", "阳性")))
     assert report.positive_persons == 1
     assert TimelineEntry.objects.filter(person=world.person_a, kind="test_positive").count() == 1
@@ -54,7 +54,7 @@ def test_an_invalid_tube_sends_its_people_to_be_sampled_again(world, sampled, co
     assert Sample.objects.filter(void=True).count() == 2
     cover = services.coverage(sampled, command).community
     assert (cover.resample, cover.sampled, cover.untested) == (2, 1, 2)
-    assert services.scan(sampled, "T3", code_of(world.person_a), cid(), sampler).code == "accepted"
+    assert scanning.scan(sampled, "T3", code_of(world.person_a), cid(), sampler).code == "accepted"
 
 
 def test_unknown_tubes_are_reported_not_dropped(world, sampled, command):
@@ -85,7 +85,7 @@ def test_coverage_sums_buildings_into_grids_and_the_community(world, sampled, co
 
 
 def test_coverage_counts_the_untested(world, test_round, command, sampler, code_of, cid):
-    services.scan(test_round, "T1", code_of(world.person_a), cid(), sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), cid(), sampler)
     cover = services.coverage(test_round, command).community
     assert (cover.must, cover.sampled, cover.untested) == (3, 1, 2)
     listed = services.untested(test_round, command)

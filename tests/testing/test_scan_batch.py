@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fangkong.core.models import Person
-from fangkong.testing import codes, services
+from fangkong.testing import codes, scanning, services
 from fangkong.testing.models import PersonCode, Refusal, Sample, Tube
 from tests.factories import make_world
 
@@ -27,17 +27,17 @@ def make_persons(world, n, household=None):
 
 def test_every_answer_of_the_single_scan_comes_back_in_order_inside_one_batch(world, test_round, command, sampler,
                                                                             code_of):
-    services.scan(test_round, "T9", code_of(world.person_c), "before", sampler, point="广场")
+    scanning.scan(test_round, "T9", code_of(world.person_c), "before", sampler, point="广场")
     other = services.create_round(command, world.community, name="第二轮")
-    services.scan(other, "OTHER", code_of(world.person_c), "elsewhere", sampler)
+    scanning.scan(other, "OTHER", code_of(world.person_c), "elsewhere", sampler)
     late = make_persons(world, 2)
-    services.scan(test_round, "SHUT", code_of(late[1]), "shut", sampler)
-    services.close_tube(command, test_round, "SHUT")
+    scanning.scan(test_round, "SHUT", code_of(late[1]), "shut", sampler)
+    scanning.close_tube(command, test_round, "SHUT")
     services.exempt(command, test_round, late[0], "hospitalised")
     revoked = code_of(world.person_b)
     codes.revoke(world.person_b)
     unknown_key = codes.token(PersonCode(key="AAAAAAAAAAAAAAAA", version=1))
-    answers = services.scan_many(test_round, [
+    answers = scanning.scan_many(test_round, [
         scan("T1", code_of(world.person_a), "1"),
         scan("T1", "garbage", "2"),
         scan("T1", unknown_key, "3"),
@@ -69,13 +69,13 @@ def test_every_answer_of_the_single_scan_comes_back_in_order_inside_one_batch(wo
 
 def test_a_closed_round_and_a_role_that_does_not_scan_are_refused_for_every_scan_of_a_batch(world, test_round,
                                                                                           sampler, code_of):
-    guard = services.scan_many(test_round, [scan("T1", code_of(world.person_a), "g1"),
+    guard = scanning.scan_many(test_round, [scan("T1", code_of(world.person_a), "g1"),
                                             {"tube_code": "T1", "person_id": world.person_b.pk, "client_id": "g2"}],
                                world.users["guard"])
     assert [a["code"] for a in guard] == ["not_allowed", "not_allowed"]
     test_round.closed_at = timezone.now()
     test_round.save()
-    closed = services.scan_many(test_round, [scan("T1", code_of(world.person_a), "c1"),
+    closed = scanning.scan_many(test_round, [scan("T1", code_of(world.person_a), "c1"),
                                              {"tube_code": "T1", "person_id": world.person_b.pk, "client_id": "c2"}],
                                 sampler)
     assert [a["code"] for a in closed] == ["round_closed", "round_closed"]
@@ -83,19 +83,19 @@ def test_a_closed_round_and_a_role_that_does_not_scan_are_refused_for_every_scan
 
 
 def test_the_manual_fallback_follows_the_same_rules(world, test_round, sampler):
-    assert services.scan_person(test_round, "T1", world.person_a.pk, "m1", sampler).code == "accepted"
+    assert scanning.scan_person(test_round, "T1", world.person_a.pk, "m1", sampler).code == "accepted"
     with pytest.raises(services.ScanRefused) as other:
-        services.scan_person(test_round, "T1", world.other_person.pk, "m2", sampler)
+        scanning.scan_person(test_round, "T1", world.other_person.pk, "m2", sampler)
     assert other.value.code == "out_of_scope"
     test_round.closed_at = timezone.now()
     test_round.save()
     with pytest.raises(services.ScanRefused) as closed:
-        services.scan_person(test_round, "T1", world.person_b.pk, "m3", sampler)
+        scanning.scan_person(test_round, "T1", world.person_b.pk, "m3", sampler)
     assert closed.value.code == "round_closed"
 
 
 def test_a_person_twice_in_a_batch_is_sampled_once_and_told_where(world, test_round, sampler, code_of):
-    answers = services.scan_many(test_round, [
+    answers = scanning.scan_many(test_round, [
         scan("T1", code_of(world.person_a), "a", point="3号楼下"),
         scan("T2", code_of(world.person_a), "b"),
         {"tube_code": "T2", "person_id": world.person_a.pk, "client_id": "c"},
@@ -107,7 +107,7 @@ def test_a_person_twice_in_a_batch_is_sampled_once_and_told_where(world, test_ro
 
 
 def test_a_client_id_twice_in_a_batch_answers_as_the_first_time(world, test_round, sampler, code_of):
-    answers = services.scan_many(test_round, [
+    answers = scanning.scan_many(test_round, [
         scan("T1", code_of(world.person_a), "same"),
         scan("T1", code_of(world.person_b), "same"),  # another person, the same id: the first answer
         scan("T1", "garbage", "bad"),
@@ -123,8 +123,8 @@ def test_a_client_id_twice_in_a_batch_answers_as_the_first_time(world, test_roun
 def test_a_batch_sent_again_answers_the_same_and_changes_nothing(world, test_round, sampler, code_of):
     batch = [scan("T1", code_of(world.person_a), "x1"), scan("T1", code_of(world.person_b), "x2"),
              scan("T1", "garbage", "x3")]
-    first = services.scan_many(test_round, batch, sampler)
-    again = services.scan_many(test_round, batch, sampler)
+    first = scanning.scan_many(test_round, batch, sampler)
+    again = scanning.scan_many(test_round, batch, sampler)
     assert [a["code"] for a in again] == [a["code"] for a in first] == ["accepted", "accepted", "unknown_code"]
     assert all(a["repeated"] for a in again) and not any(a.get("repeated") for a in first)
     assert [a["n"] for a in again[:2]] == [2, 2]  # the tube as it is now
@@ -134,7 +134,7 @@ def test_a_batch_sent_again_answers_the_same_and_changes_nothing(world, test_rou
 def test_a_tube_filling_up_half_way_refuses_the_rest_of_the_batch(world, command, sampler, code_of):
     round_ = services.create_round(command, world.community, name="5混1", pool_size=5)
     people = make_persons(world, 7)
-    answers = services.scan_many(round_, [scan("T1", code_of(p), f"f{i}") for i, p in enumerate(people[:6])]
+    answers = scanning.scan_many(round_, [scan("T1", code_of(p), f"f{i}") for i, p in enumerate(people[:6])]
                                  + [scan("T2", code_of(people[6]), "f6")], sampler)
     assert [a["code"] for a in answers] == ["accepted"] * 5 + ["tube_full", "accepted"]
     assert [a["n"] for a in answers[:5]] == [1, 2, 3, 4, 5]
@@ -148,9 +148,9 @@ def test_a_tube_filling_up_half_way_refuses_the_rest_of_the_batch(world, command
 
 def test_a_tube_opened_earlier_counts_on_from_where_it_was(world, test_round, sampler, code_of):
     people = make_persons(world, 14)
-    services.scan(test_round, "T1", code_of(people[0]), "o0", sampler)
-    services.scan(test_round, "T2", code_of(people[1]), "o1", sampler)
-    answers = services.scan_many(test_round, [scan("T1", code_of(p), f"t1-{i}") for i, p in enumerate(people[2:12])]
+    scanning.scan(test_round, "T1", code_of(people[0]), "o0", sampler)
+    scanning.scan(test_round, "T2", code_of(people[1]), "o1", sampler)
+    answers = scanning.scan_many(test_round, [scan("T1", code_of(p), f"t1-{i}") for i, p in enumerate(people[2:12])]
                                  + [scan("T2", code_of(p), f"t2-{i}") for i, p in enumerate(people[12:])], sampler)
     assert [a["code"] for a in answers] == ["accepted"] * 9 + ["tube_full"] + ["accepted"] * 2
     assert answers[8]["n"] == 10 and answers[8]["tube_closed"] and answers[11]["n"] == 3
@@ -170,12 +170,12 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(world, test_round, 
     people = make_persons(world, 64)
     texts = [code_of(p) for p in people]
     # Tubes open before the batches, so that both batches also count on in tubes that exist.
-    services.scan(test_round, "S1", texts[0], "s-open", sampler)
-    services.scan(test_round, "L1", texts[1], "l-open", sampler)
-    small = statements(lambda: services.scan_many(test_round, [
+    scanning.scan(test_round, "S1", texts[0], "s-open", sampler)
+    scanning.scan(test_round, "L1", texts[1], "l-open", sampler)
+    small = statements(lambda: scanning.scan_many(test_round, [
         scan("S1", texts[2], "s1"), scan("S2", texts[3], "s2"), scan("S1", "garbage", "s3")], sampler))
     many = [scan(f"L{1 + (i + 1) // 10}", texts[4 + i], f"l{i}") for i in range(60)] + [scan("L1", "garbage", "lx")]
-    large = statements(lambda: services.scan_many(test_round, many, sampler))
+    large = statements(lambda: scanning.scan_many(test_round, many, sampler))
     assert Sample.objects.count() == 2 + 2 + 60
     assert large == small
     # On SQLite (PostgreSQL writes the samples with COPY, which is not counted here): BEGIN, the
@@ -185,10 +185,10 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(world, test_round, 
 
 
 def test_a_single_scan_stays_a_handful_of_statements(world, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "w1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "w1", sampler)
     text = code_of(world.person_b)
     with CaptureQueriesContext(connection) as captured:
-        services.scan(test_round, "T1", text, "w2", sampler)
+        scanning.scan(test_round, "T1", text, "w2", sampler)
     assert len(captured.captured_queries) <= 9
 
 
@@ -229,7 +229,7 @@ def test_batches_sent_at_once_by_many_phones_leave_one_sample_per_person_and_one
 
     def send(n, batch):
         try:
-            answers[n] = services.scan_many(round_, batch, world.users["sampler"])
+            answers[n] = scanning.scan_many(round_, batch, world.users["sampler"])
         finally:
             connections.close_all()
 
@@ -241,7 +241,7 @@ def test_batches_sent_at_once_by_many_phones_leave_one_sample_per_person_and_one
             thread.join(60)
     else:
         for n, batch in enumerate(batches):
-            answers[n] = services.scan_many(round_, batch, world.users["sampler"])
+            answers[n] = scanning.scan_many(round_, batch, world.users["sampler"])
     assert sorted(answers) == list(range(6))
     assert sorted(Sample.objects.filter(round=round_).values_list("person_id", flat=True)) == sorted(
         p.pk for p in people)
@@ -257,10 +257,10 @@ def test_batches_sent_at_once_by_many_phones_leave_one_sample_per_person_and_one
 
 def test_a_scan_accepted_before_the_round_closed_and_sent_again_after_answers_as_the_first_time(
         world, test_round, sampler, code_of):
-    first = services.scan(test_round, "T1", code_of(world.person_a), "q1", sampler)
+    first = scanning.scan(test_round, "T1", code_of(world.person_a), "q1", sampler)
     test_round.closed_at = timezone.now()
     test_round.save()
-    again = services.scan_many(test_round, [scan("T1", code_of(world.person_a), "q1"),
+    again = scanning.scan_many(test_round, [scan("T1", code_of(world.person_a), "q1"),
                                             scan("T1", code_of(world.person_b), "q2")], sampler)
     assert [(a["code"], a.get("repeated")) for a in again] == [("accepted", True), ("round_closed", None)]
     assert again[0]["tube"] == first.tube and Sample.objects.count() == 1
@@ -271,12 +271,12 @@ def test_a_large_batch_is_written_whole_and_answers_the_same_when_sent_again(wor
     texts = [codes.token(code) for code in codes.codes_for(people).values()]
     batch = [scan(f"T{i // 10:03d}", text, f"big-{i}") for i, text in enumerate(texts)]
     batch[-1] = scan("T999", texts[0], "big-again")  # the first person once more, at the end
-    first = services.scan_many(test_round, batch, sampler)
+    first = scanning.scan_many(test_round, batch, sampler)
     assert [a["code"] for a in first] == ["accepted"] * 249 + ["already_sampled"]
     assert first[-1]["tube"] == "T000"
     assert Sample.objects.filter(round=test_round).count() == 249
     assert set(Tube.objects.values_list("n", flat=True)) == {10, 9}  # 24 full tubes and T024
-    again = services.scan_many(test_round, batch, sampler)
+    again = scanning.scan_many(test_round, batch, sampler)
     assert all(a.get("repeated") for a in again) and [a["code"] for a in again] == [a["code"] for a in first]
     assert Sample.objects.filter(round=test_round).count() == 249
 
@@ -314,16 +314,16 @@ def test_a_scan_follows_changes_of_the_rounds_buildings_and_of_the_users_reach(w
 
     leader = world.users["building_leader"]  # building 564 (person_a) only
     round_ = services.create_round(command, world.community, name="楼栋", buildings=[world.building_a])
-    assert services.scan(round_, "T1", code_of(world.person_a), "r1", leader).code == "accepted"
+    assert scanning.scan(round_, "T1", code_of(world.person_a), "r1", leader).code == "accepted"
     with pytest.raises(services.ScanRefused) as outside:
-        services.scan(round_, "T1", code_of(world.person_b), "r2", leader)
+        scanning.scan(round_, "T1", code_of(world.person_b), "r2", leader)
     assert outside.value.code == "out_of_scope"
     round_.buildings.add(world.building_b)
-    assert services.scan(round_, "T1", code_of(world.person_b), "r3", command).code == "accepted"
+    assert scanning.scan(round_, "T1", code_of(world.person_b), "r3", command).code == "accepted"
     with pytest.raises(services.ScanRefused) as not_reached:
-        services.scan(round_, "T1", code_of(world.person_c), "r4", command)
+        scanning.scan(round_, "T1", code_of(world.person_c), "r4", command)
     assert not_reached.value.code == "out_of_scope"  # building 800 is not in the round
     leader.roles.get().buildings.add(world.building_c)
     round_.buildings.add(world.building_c)
     forget_reaches(leader)
-    assert services.scan(round_, "T1", code_of(world.person_c), "r5", leader).code == "accepted"
+    assert scanning.scan(round_, "T1", code_of(world.person_c), "r5", leader).code == "accepted"

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from fangkong.core.models import AuditAction, AuditEntry
-from fangkong.testing import schedule, services
+from fangkong.testing import scanning, schedule, services
 from fangkong.testing.models import SamplingSlot
 
 
@@ -146,7 +146,7 @@ def test_the_notice_is_in_english_when_asked(world, login, planned, settings):
 
 
 def test_the_untested_list_downloads_masked_and_audited(world, login, test_round, sampler, code_of):
-    services.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
+    scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     response = login(world.users["grid_leader"]).get(f"/testing/{test_round.pk}/untested.xlsx")
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
