@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.models import AuditAction, Person, Role, RoleAssignment
+from fangkong.core.models import AuditAction, AuditEntry, Person, Role, RoleAssignment, TimelineEntry
 from fangkong.core.services import ServiceError, add_timeline, audit
 
 from .models import (
@@ -266,6 +266,83 @@ def set_state(actor, person: Person, state: str, on=None, reason: str = "") -> K
           reason=reason, changes={"state": [old, state]})
     add_timeline(person, "health_state", _("Health state: %(state)s") % {"state": State(state).label}, actor=actor)
     return key
+
+
+# What a test result raises a person to, and the states it leaves alone: a pool positive does not
+# overwrite a confirmed case, a positive single tube does not lower one.
+RESULT_KEEPS = {
+    State.POOL_POSITIVE: {State.CONFIRMED, State.SUSPECTED, State.POOL_POSITIVE},
+    State.SUSPECTED: {State.CONFIRMED, State.SUSPECTED},
+}
+CHUNK = 5000
+
+
+@transaction.atomic
+def set_state_many(actor, community, person_ids, state: str, *, on=None, reason: str = "", keep=(),
+                   only_from=None) -> int:
+    """set_state for many persons of one community at once (a lab's results for a whole round):
+    the same rows (key person, transition, audit entry, timeline entry), in a few statements per
+    few thousand persons, never one per person. Persons now in a state of ``keep`` are left alone;
+    with ``only_from``, only persons now in one of those states move. Returns how many moved."""
+    if state not in State.values:
+        raise HealthError(_("Unknown state."), code="unknown_state", field="state")
+    on = _today(on)
+    colour = colours(community)[state]
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    ids = sorted(set(person_ids))
+    moved = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        existing = {key.person_id: key for key in KeyPerson.objects.select_for_update().filter(person_id__in=chunk)}
+        persons = {p.pk: p for p in Person.objects.filter(pk__in=chunk, community=community)
+                   .select_related("household").only("pk", "name", "community_id", "household__building_id")}
+        leaders = _building_leaders(community, {p.household.building_id for p in persons.values() if p.household_id})
+        new, changed, olds = [], [], {}
+        for pk, person in persons.items():
+            key = existing.get(pk)
+            old = key.state if key else ""
+            if old == state or old in keep or (only_from is not None and old not in only_from):
+                continue
+            if key is None:
+                key = KeyPerson(community_id=community.pk, person_id=pk,
+                                responsible_id=leaders.get(person.household.building_id) if person.household_id
+                                else None)
+                new.append(key)
+            else:
+                changed.append(key)
+            key.state, key.since, key.colour, key.rank = state, on, colour, COLOUR_RANK[colour]
+            olds[pk] = old
+        KeyPerson.objects.bulk_create(new)
+        KeyPerson.objects.bulk_update(changed, ["state", "since", "colour", "rank"])
+        keys = new + changed
+        label = _("Health state: %(state)s") % {"state": State(state).label}
+        StateChange.objects.bulk_create([
+            StateChange(community_id=community.pk, key_person=key, person_id=key.person_id,
+                        old_state=olds[key.person_id], new_state=state, on=on, reason=reason[:300], actor=by)
+            for key in keys])
+        AuditEntry.objects.bulk_create([
+            AuditEntry(community_id=community.pk, user=by, username=getattr(actor, "username", "") or "",
+                       action=AuditAction.CHANGE if olds[key.person_id] else AuditAction.CREATE,
+                       object_type="keyperson", object_id=str(key.pk), object_repr=persons[key.person_id].name[:200],
+                       person_id=key.person_id, fields="state", reason=reason[:300],
+                       changes={"state": [olds[key.person_id], state]}) for key in keys])
+        TimelineEntry.objects.bulk_create([
+            TimelineEntry(community_id=community.pk, person_id=key.person_id, kind="health_state", text=label[:300],
+                          actor=by) for key in keys])
+        moved += len(keys)
+    return moved
+
+
+def _building_leaders(community, building_ids) -> dict[int, int]:
+    """The first building leader of each building (as _default_responsible picks), in one query."""
+    through = RoleAssignment.buildings.through
+    rows = (through.objects.filter(roleassignment__community=community, roleassignment__role=Role.BUILDING_LEADER,
+                                   building_id__in=building_ids)
+            .order_by("roleassignment_id").values_list("building_id", "roleassignment__user_id"))
+    leaders: dict[int, int] = {}
+    for building_id, user_id in rows:
+        leaders.setdefault(building_id, user_id)
+    return leaders
 
 
 def _point_at_measure(key: KeyPerson, today) -> None:

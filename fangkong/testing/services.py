@@ -319,11 +319,13 @@ def _write_results(updates) -> None:
 def _after_results(actor, round_, changed, report, now) -> None:
     by = actor if getattr(actor, "is_authenticated", False) else None
     entries = []
+    to_retest, positive_persons = [], []
     positive = changed[TubeResult.POSITIVE]
     for start in range(0, len(positive), CHUNK):
         samples = (Sample.objects.filter(tube_id__in=positive[start:start + CHUNK], void=False)
                    .values_list("person_id", "person__community_id", "tube__code", "tube__pool_size"))
         for person_id, community_id, code, pool in samples:
+            (to_retest if pool > 1 else positive_persons).append(person_id)
             if pool > 1:
                 report.retest_persons += 1
                 text = _("Pool %(tube)s positive in %(round)s: single-tube retest") % {"tube": code, "round": round_}
@@ -345,6 +347,29 @@ def _after_results(actor, round_, changed, report, now) -> None:
                       % {"tube": code, "round": round_})[:300], actor=by))
         samples.update(void=True)
     TimelineEntry.objects.bulk_create(entries, batch_size=2000)
+    _raise_key_persons(actor, round_, changed, to_retest, positive_persons)
+
+
+def _raise_key_persons(actor, round_, changed, to_retest, positive_persons) -> None:
+    """The health capability's side of a result: a positive pool's people become key persons
+    awaiting their retest, a positive single tube's person a suspected case awaiting confirmation;
+    a negative single-tube retest clears those who were only awaiting it."""
+    from fangkong.health import services as health
+    from fangkong.health.models import State
+
+    community = round_.community
+    health.set_state_many(actor, community, to_retest, State.POOL_POSITIVE,
+                          keep=health.RESULT_KEEPS[State.POOL_POSITIVE],
+                          reason=_("Pool positive in %(round)s") % {"round": round_})
+    health.set_state_many(actor, community, positive_persons, State.SUSPECTED,
+                          keep=health.RESULT_KEEPS[State.SUSPECTED],
+                          reason=_("Single-tube result positive in %(round)s") % {"round": round_})
+    negative = changed[TubeResult.NEGATIVE]
+    if round_.retest_of_id and negative:
+        cleared = Sample.objects.filter(tube_id__in=negative, tube__pool_size=1, void=False).values_list(
+            "person_id", flat=True)
+        health.set_state_many(actor, community, list(cleared), State.CLEARED, only_from={State.POOL_POSITIVE},
+                              reason=_("Single-tube retest negative in %(round)s") % {"round": round_})
 
 
 # --- lists and coverage ----------------------------------------------------------------------

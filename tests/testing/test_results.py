@@ -115,3 +115,73 @@ def test_a_retest_round_tests_the_positive_pools_people(world, sampled, command,
     retest = services.create_retest_round(command, sampled)
     assert retest.pool_size == 1
     assert set(services.must_test(retest, command)) == {world.person_a, world.person_b}
+
+
+# --- what a result does to the key-person register (the health capability) --------------------
+
+
+def test_a_positive_pool_makes_its_people_key_persons_awaiting_retest(world, sampled, command):
+    from fangkong.core.models import AuditEntry
+    from fangkong.health import services as health
+    from fangkong.health.models import KeyPerson, State, StateChange
+
+    health.set_state(command, world.person_b, State.CONFIRMED)  # already a case: stays one
+    services.import_results(command, sampled, rows(("T1", "阳性")))
+    assert KeyPerson.objects.get(person=world.person_a).state == State.POOL_POSITIVE
+    assert KeyPerson.objects.get(person=world.person_b).state == State.CONFIRMED
+    assert not KeyPerson.objects.filter(person=world.person_c).exists()  # in a tube with no result
+    change = StateChange.objects.get(person=world.person_a)
+    assert (change.old_state, change.new_state) == ("", State.POOL_POSITIVE) and sampled.name in change.reason
+    entry = AuditEntry.objects.get(person=world.person_a, object_type="keyperson")
+    assert entry.changes == {"state": ["", State.POOL_POSITIVE]} and entry.user == command
+    assert TimelineEntry.objects.filter(person=world.person_a, kind="health_state").count() == 1
+    # The register shows them at once, with the building leader of their building responsible.
+    key = health.register(command).get(person=world.person_a)
+    assert key.responsible == world.users["building_leader"]
+
+
+def test_the_same_results_again_change_no_key_person(world, sampled, command):
+    from fangkong.health.models import StateChange
+
+    services.import_results(command, sampled, rows(("T1", "阳性")))
+    services.import_results(command, sampled, rows(("T1", "阳性")))
+    assert StateChange.objects.count() == 2  # A and B once each
+
+
+def test_a_positive_single_tube_makes_a_suspected_case(world, command, sampler, code_of, cid):
+    from fangkong.health.models import KeyPerson, State
+
+    round_ = services.create_round(command, world.community, name="单管", pool_size=1)
+    scanning.scan(round_, "S1", code_of(world.person_a), cid(), sampler)
+    services.import_results(command, round_, rows(("S1", "阳性")))
+    assert KeyPerson.objects.get(person=world.person_a).state == State.SUSPECTED
+
+
+def test_a_negative_single_tube_retest_clears_those_only_awaiting_it(world, sampled, command, sampler, code_of,
+                                                                    cid):
+    from fangkong.health import services as health
+    from fangkong.health.models import KeyPerson, State
+
+    services.import_results(command, sampled, rows(("T1", "阳性")))
+    health.set_state(command, world.person_b, State.FEVER)  # meanwhile, a fever: not cleared by the retest
+    retest = services.create_retest_round(command, sampled)
+    scanning.scan(retest, "R1", code_of(world.person_a), cid(), sampler)
+    scanning.scan(retest, "R2", code_of(world.person_b), cid(), sampler)
+    services.import_results(command, retest, rows(("R1", "阴性"), ("R2", "阴性")))
+    assert KeyPerson.objects.get(person=world.person_a).state == State.CLEARED
+    assert KeyPerson.objects.get(person=world.person_b).state == State.FEVER
+
+
+def test_results_raise_key_persons_in_a_fixed_number_of_queries(world, command, sampler, code_of, cid,
+                                                                django_assert_max_num_queries):
+    from fangkong.core.models import Person
+    from fangkong.health.models import KeyPerson
+
+    round_ = services.create_round(command, world.community, name="大轮", pool_size=20)
+    people = [Person.objects.create(community=world.community, household=world.household_a1, name=f"人{n}")
+              for n in range(40)]
+    for n, person in enumerate(people):
+        scanning.scan(round_, f"P{n // 20}", code_of(person), cid(), sampler)
+    with django_assert_max_num_queries(40):
+        services.import_results(command, round_, rows(("P0", "阳性"), ("P1", "阳性")))
+    assert KeyPerson.objects.filter(person__in=people).count() == 40
