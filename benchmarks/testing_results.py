@@ -21,6 +21,7 @@ Target: each under 10 s. Exit code 0 when every figure holds.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -78,9 +79,20 @@ def _run(persons: int) -> dict:
     command = users["command"]
     figures = {"backend": connection.vendor, "persons": persons, "tubes": tubes}
 
+    profile = None
+    if os.environ.get("FANGKONG_BENCH_PROFILE"):  # a file: where the import's time goes, written there
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     started = time.perf_counter()
     report = services.import_results(command, round_, rows)
     figures["import_s"] = time.perf_counter() - started
+    if profile is not None:
+        profile.disable()
+        from django.db import connection
+
+        profile.dump_stats(f"{os.environ['FANGKONG_BENCH_PROFILE']}.{connection.vendor}")
     figures["taken"], figures["unknown"] = report.taken, len(report.unknown)
     figures["retest_persons"] = report.retest_persons
 

@@ -299,20 +299,29 @@ def import_results(actor, round_: TestRound, rows, *, now=None) -> ImportReport:
 
 
 def _write_results(updates) -> None:
-    """Many tubes' results in one statement per chunk: UPDATE ... FROM a VALUES list (SQLite 3.33+
-    and PostgreSQL both take it)."""
+    """Many tubes' results in one statement: UPDATE ... FROM arrays on PostgreSQL, FROM a VALUES
+    list per chunk on SQLite (3.33+)."""
     table = Tube._meta.db_table
     ops = connection.ops
+    if connection.vendor == "postgresql":
+        # Three arrays instead of a VALUES list: psycopg parses a statement of 15,000 placeholders
+        # on the client each time (3 s of a 95,000-tube import); three parameters cost nothing.
+        ids, words, times = zip(*updates, strict=True) if updates else ((), (), ())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET result = v.result, result_at = v.at "
+                f"FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS v(id, result, at) "
+                f"WHERE {table}.id = v.id", [list(ids), list(words), list(times)])
+        return
     for start in range(0, len(updates), CHUNK):
         chunk = updates[start:start + CHUNK]
         rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
         params = []
         for pk, word, when in chunk:
             params += [pk, word, ops.adapt_datetimefield_value(when)]
-        cast = "::timestamptz" if connection.vendor == "postgresql" else ""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET result = v.column2, result_at = v.column3{cast} "
+                f"UPDATE {table} SET result = v.column2, result_at = v.column3 "
                 f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1", params)
 
 
