@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from fangkong.core import services as core
 from fangkong.core.models import AuditAction, Building, Community, Grid, Person, Role, TimelineEntry
 from fangkong.core.scope import has_role
+from fangkong.health import services as health
+from fangkong.health.models import State
 
 from .models import (
     AntigenReport,
@@ -363,9 +365,6 @@ def _raise_key_persons(actor, round_, changed, to_retest, positive_persons) -> N
     """The health capability's side of a result: a positive pool's people become key persons
     awaiting their retest, a positive single tube's person a suspected case awaiting confirmation;
     a negative single-tube retest clears those who were only awaiting it."""
-    from fangkong.health import services as health
-    from fangkong.health.models import State
-
     community = round_.community
     health.set_state_many(actor, community, to_retest, State.POOL_POSITIVE,
                           keep=health.RESULT_KEEPS[State.POOL_POSITIVE],
