@@ -235,13 +235,6 @@ def set_colour(actor, community, state: str, colour: str) -> int:
     return changed
 
 
-def _default_responsible(person):
-    if not person.household_id:
-        return None
-    assignment = (RoleAssignment.objects.filter(community_id=person.community_id, role=Role.BUILDING_LEADER,
-                                                buildings=person.household.building_id)
-                  .select_related("user").order_by("pk").first())
-    return assignment.user if assignment else None
 
 
 @transaction.atomic
@@ -255,7 +248,9 @@ def set_state(actor, person: Person, state: str, on=None, reason: str = "") -> K
     key = KeyPerson.objects.select_for_update().filter(person=person).first()
     old = key.state if key else ""
     if key is None:
-        key = KeyPerson(community_id=person.community_id, person=person, responsible=_default_responsible(person))
+        building_id = person.household.building_id if person.household_id else None
+        key = KeyPerson(community_id=person.community_id, person=person,
+                        responsible_id=_building_leaders(person.community, {building_id}).get(building_id))
     elif old == state:
         return key
     key.state, key.since, key.colour, key.rank = state, on, colour, COLOUR_RANK[colour]
@@ -340,7 +335,7 @@ def set_state_many(actor, community, person_ids, state: str, *, on=None, reason:
 
 
 def _building_leaders(community, building_ids) -> dict[int, int]:
-    """The first building leader of each building (as _default_responsible picks), in one query."""
+    """The first building leader of each building: who answers for a new key person there. One query."""
     through = RoleAssignment.buildings.through
     rows = (through.objects.filter(roleassignment__community=community, roleassignment__role=Role.BUILDING_LEADER,
                                    building_id__in=building_ids)

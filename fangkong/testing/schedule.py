@@ -14,7 +14,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from fangkong.core import services as core
-from fangkong.core.models import AuditAction
+from fangkong.core.models import AuditAction, Building
 
 from .models import SamplingSlot, TestRound
 from .services import TestingError, can_manage, round_buildings
@@ -23,18 +23,19 @@ LONGEST_SLOT = 240  # minutes; a building that needs longer is split by hand int
 
 
 def slots(round_: TestRound, user):
-    """The round's slots the user may see, in time order, then door order."""
-    return (SamplingSlot.objects.visible_to(user).filter(round=round_).select_related("building")
+    """The round's slots the user may see, in time order, then door order (with what a notice reads)."""
+    return (SamplingSlot.objects.visible_to(user).filter(round=round_).select_related("building", "round")
             .order_by("starts", "point", "building__door_sort"))
+
+
+def buildings(round_: TestRound, user):
+    """The round's buildings the user may see, in door order: the ones a plan may choose from."""
+    return Building.objects.visible_to(user).filter(pk__in=round_buildings(round_).values("pk")).order_by("door_sort")
 
 
 def unplanned(round_: TestRound, user):
     """The round's buildings (in the user's scope) that have no slot yet, in door order."""
-    from fangkong.core.models import Building
-
-    return (Building.objects.visible_to(user).filter(pk__in=round_buildings(round_).values("pk"))
-            .exclude(pk__in=SamplingSlot.objects.filter(round=round_).values("building_id"))
-            .order_by("door_sort"))
+    return buildings(round_, user).exclude(pk__in=SamplingSlot.objects.filter(round=round_).values("building_id"))
 
 
 @transaction.atomic
@@ -88,6 +89,8 @@ def plan(actor, round_: TestRound, buildings, *, point: str, start: dt.time, min
 def unplan(actor, round_: TestRound, building) -> int:
     if not can_manage(actor, round_.community_id):
         raise TestingError(_("Only the command post or a grid leader plans the schedule."), code="not_allowed")
+    if not round_.is_open:
+        raise TestingError(_("This round is closed."), code="round_closed")
     removed, _detail = SamplingSlot.objects.filter(round=round_, building=building).delete()
     if removed:
         core.audit(actor, AuditAction.CHANGE, round_, fields=["schedule"],

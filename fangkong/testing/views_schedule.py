@@ -49,13 +49,12 @@ class PlanForm(forms.Form):
 def testround_schedule(request, pk):
     round_ = _round(request, pk)
     can_manage = services.can_manage(request.user, round_.community_id)
-    buildings = (Building.objects.visible_to(request.user).filter(pk__in=services.round_buildings(round_).values("pk"))
-                 .order_by("door_sort"))
+    buildings = schedule.buildings(round_, request.user)
+    unplanned = list(schedule.unplanned(round_, request.user))
     form = None
     if can_manage and round_.is_open:
         form = PlanForm(request.POST if request.POST.get("action") == "plan" else None, points=round_.point_list,
-                        buildings=buildings,
-                        initial={"buildings": list(schedule.unplanned(round_, request.user))})
+                        buildings=buildings, initial={"buildings": unplanned})
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied(_("Only the command post or a grid leader plans the schedule."))
@@ -69,8 +68,8 @@ def testround_schedule(request, pk):
                 return redirect(request.path)
             if form is not None and form.is_valid():
                 data = form.cleaned_data
-                # The form's queryset keeps door order; keep it, the order the buildings go down in.
-                chosen = [b for b in buildings if b in set(data["buildings"])]
+                # In door order, whatever order the boxes came in: the order the buildings go down in.
+                chosen = sorted(data["buildings"], key=lambda b: b.door_sort)
                 written = schedule.plan(request.user, round_, chosen, point=data["point"], start=data["start"],
                                         minutes=data["minutes"], per_slot=data["per_slot"])
                 messages.success(request, _("%(n)d buildings planned at %(point)s.")
@@ -83,8 +82,7 @@ def testround_schedule(request, pk):
     slots = list(schedule.slots(round_, request.user))
     rows = [(slot, schedule.notice(slot)) for slot in slots]
     return render(request, "testing/schedule.html", {
-        "round": round_, "rows": rows, "form": form, "can_manage": can_manage,
-        "unplanned": list(schedule.unplanned(round_, request.user)),
+        "round": round_, "rows": rows, "form": form, "can_manage": can_manage, "unplanned": unplanned,
     })
 
 

@@ -160,3 +160,11 @@ def test_the_untested_download_of_one_building(world, login, test_round):
         f"/testing/{test_round.pk}/untested.xlsx?building={world.building_c.pk}")
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert [r[2] for r in rows[1:]] == ["王五"]
+
+
+def test_the_schedule_page_reads_a_fixed_number_of_queries(world, login, planned, django_assert_max_num_queries):
+    client = login(world.users["command_post"])
+    client.get(f"/testing/{planned.pk}/schedule/")
+    with django_assert_max_num_queries(10):  # three slots; a query per slot would make it 13
+        body = client.get(f"/testing/{planned.pk}/schedule/").content.decode()
+    assert body.count('data-building="') == 3
