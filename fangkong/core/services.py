@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from fangkong.lib import idnumber
 from fangkong.lib.masking import mask_id, mask_phone
 
+from .errors import ServiceError  # noqa: F401  (re-exported: apps raise core.ServiceError)
 from .models import (
     GB11643_TYPES,
     AuditAction,
@@ -36,19 +37,6 @@ MASKERS = {"id_number": mask_id, "phone": mask_phone, "landlord_phone": mask_pho
 PERSON_FIELDS = ["name", "id_type", "id_number", "sex", "birth_date", "phone", "residency", "relation",
                  "occupation", "workplace", "note"]
 HOUSEHOLD_FIELDS = ["room", "floor", "status", "control_status", "note"]
-
-
-class ServiceError(Exception):
-    """A refusal with a machine code (for the API and tests) and a message for the user."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, code: str | None = None, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        if code:
-            self.code = code
 
 
 class StaleEdit(ServiceError):
