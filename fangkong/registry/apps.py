@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "fangkong.registry"
     verbose_name = _("Ledgers and screening")
+
+    def ready(self):
+        from . import actions  # noqa: F401  (declares who may do what)
