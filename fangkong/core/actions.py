@@ -136,3 +136,38 @@ def require(user, action, obj=None) -> None:
         raise TypeError(f"require({action.name}) needs the object or community acted on")
     if not allowed(user, action, obj):
         raise NotAllowed(action.message, action)
+
+
+def require_all(user, action, objs) -> None:
+    """``require`` for a set-based service (a building's daily reports, its antigen self-tests):
+    refused unless the user may take the action on every one of ``objs``, read in one query per
+    kind of row rather than one per row. An empty set asks nothing."""
+    action = get(action)
+    objs = [obj for obj in objs if obj is not None]
+    if not objs or getattr(user, "is_superuser", False):
+        return
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        raise NotAllowed(action.message, action)
+    by_kind: dict[type, dict[int, list]] = {}
+    for obj in objs:
+        community_id = community_id_of(obj)
+        matching = [r for r in reaches(user) if r.role in action.roles and r.community_id == community_id]
+        if not matching:
+            raise NotAllowed(action.message, action)
+        if action.reach and not isinstance(obj, Community | int) and not any(r.whole_community for r in matching):
+            by_kind.setdefault(type(obj), {}).setdefault(community_id, []).append(obj.pk)
+    for model, communities in by_kind.items():
+        paths = getattr(model, "scope_paths", None)
+        if not paths:
+            continue
+        for community_id, pks in communities.items():
+            matching = [r for r in reaches(user) if r.role in action.roles and r.community_id == community_id]
+            condition = Q(pk__in=[])
+            for reach in matching:
+                if reach.grid_ids and "grid" in paths:
+                    condition |= Q(**{paths["grid"] + "__in": reach.grid_ids})
+                if reach.building_ids and "building" in paths:
+                    condition |= Q(**{paths["building"] + "__in": reach.building_ids})
+            wanted = set(pks)
+            if set(model._base_manager.filter(condition, pk__in=wanted).values_list("pk", flat=True)) != wanted:
+                raise NotAllowed(action.message, action)

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from fangkong.lib import idnumber
 from fangkong.lib.masking import mask_id, mask_phone
 
+from . import core_actions as can
+from .actions import NotAllowed, require
 from .errors import ServiceError  # noqa: F401  (re-exported: apps raise core.ServiceError)
 from .models import (
     GB11643_TYPES,
@@ -162,6 +164,7 @@ def _set_tags(person: Person, tags) -> bool:
 
 @transaction.atomic
 def create_person(actor, community: Community, data: dict, tags=(), household: Household | None = None) -> Person:
+    require(actor, can.CREATE_PERSON, household or community)
     duplicate = _find_duplicate(community.pk, data.get("id_number"))
     if duplicate:
         raise DuplicateIdNumber(duplicate)
@@ -181,6 +184,7 @@ def create_person(actor, community: Community, data: dict, tags=(), household: H
 def update_person(actor, person: Person, data: dict, tags=None, expected_version: int | None = None) -> Person:
     """Change a person's file. ``expected_version`` is the version the editor saw: if someone
     else saved meanwhile the edit is refused rather than silently overwriting theirs."""
+    require(actor, can.UPDATE_PERSON, person)
     current = Person.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(_("Someone else changed this person while you were editing. "
@@ -211,7 +215,13 @@ def update_person(actor, person: Person, data: dict, tags=None, expected_version
 def move_person(actor, person: Person, household: Household | None, reason: str = "",
                 expected_version: int | None = None) -> Person:
     """Move a person to another household (or out of the community's households, with None).
-    The old residence is closed, not deleted: moves are kept in history."""
+    The old residence is closed, not deleted: moves are kept in history.
+
+    The mover must reach where the person lives now and where they go (someone moved out has no
+    household: then the person's community is where they are)."""
+    require(actor, can.MOVE_PERSON, person if person.household_id else person.community_id)
+    if household is not None:
+        require(actor, can.MOVE_PERSON, household)
     current = Person.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(_("Someone else changed this person while you were editing. "
@@ -242,6 +252,7 @@ def move_person(actor, person: Person, household: Household | None, reason: str 
 def delete_person(actor, person: Person) -> None:
     """Remove a person entered by mistake. People who really leave are moved out instead
     (move_person with None), which keeps their file; the audit entry keeps the id either way."""
+    require(actor, can.DELETE_PERSON, person)
     audit(actor, AuditAction.DELETE, person, person=None,
           changes={"name": [person.name, ""], "id_number": [person.id_masked, ""]})
     person.delete()
@@ -251,6 +262,7 @@ def delete_person(actor, person: Person) -> None:
 def delete_household(actor, household: Household) -> None:
     """Only a household nobody ever lived in can be deleted: residences are the history of who
     lived where, so a used household is marked vacant instead."""
+    require(actor, can.DELETE_HOUSEHOLD, household)
     if household.members.exists() or household.residences.exists():
         raise ServiceError(_("This household has members or a history of residents; set its status to "
                              "vacant instead of deleting it."), code="household_in_use")
@@ -262,8 +274,12 @@ REVEALABLE = {"id_number": _("ID number"), "phone": _("phone")}
 
 
 def reveal(actor, person: Person, field_name: str, reason: str) -> str:
-    """Return one personal value whole, and write who saw it and why. The permission check is
-    the caller's (``can_reveal``); the reason is required here so no caller can skip it."""
+    """Return one personal value whole, and write who saw it and why. A role that reaches the
+    person is not enough: the reveal permission is granted person by person (``can_reveal``).
+    The reason is required here so no caller can skip it."""
+    require(actor, can.REVEAL, person)
+    if not can_reveal(actor):
+        raise NotAllowed(can.REVEAL.message, can.REVEAL)
     if field_name not in ("id_number", "phone"):
         raise ServiceError(_("This field cannot be revealed."), code="unknown_field")
     reason = (reason or "").strip()
@@ -282,6 +298,7 @@ def can_reveal(user) -> bool:
 
 @transaction.atomic
 def create_household(actor, building: Building, data: dict) -> Household:
+    require(actor, can.CREATE_HOUSEHOLD, building)
     household = Household(community_id=building.community_id, building=building,
                           **{k: v for k, v in data.items() if k in HOUSEHOLD_FIELDS})
     household.save()
@@ -292,6 +309,7 @@ def create_household(actor, building: Building, data: dict) -> Household:
 
 @transaction.atomic
 def update_household(actor, household: Household, data: dict, expected_version: int | None = None) -> Household:
+    require(actor, can.UPDATE_HOUSEHOLD, household)
     current = Household.objects.select_for_update().get(pk=household.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(_("Someone else changed this household while you were editing. "

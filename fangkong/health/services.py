@@ -18,10 +18,12 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.actions import require, require_all
 from fangkong.core.bulk import BulkInsert
 from fangkong.core.models import AuditAction, AuditEntry, Person, Role, RoleAssignment, TimelineEntry
 from fangkong.core.services import ServiceError, add_timeline, audit
 
+from . import actions as can
 from .models import (
     COLOUR_RANK,
     DEFAULT_COLOURS,
@@ -130,6 +132,20 @@ def current_level(area, now=None) -> str | None:
 
 @transaction.atomic
 def record_level(actor, area: RiskArea, level: str, effective_from, notice_number: str = "") -> LevelChange:
+    require(actor, can.RECORD_LEVEL, area)
+    return _record_level(actor, area, level, effective_from, notice_number)
+
+
+@transaction.atomic
+def record_area_level(actor, community, name: str, parent: str, level: str, effective_from,
+                      notice_number: str = "") -> LevelChange:
+    """A level for an area typed by hand: the area is added to the register if it is new."""
+    require(actor, can.RECORD_LEVEL, community)
+    area = get_or_create_area(community, name, parent)
+    return _record_level(actor, area, level, effective_from, notice_number)
+
+
+def _record_level(actor, area: RiskArea, level: str, effective_from, notice_number: str = "") -> LevelChange:
     if level not in Level.values:
         raise HealthError(_("Unknown level."), code="unknown_level", field="level")
     old = current_level(area, effective_from)
@@ -145,12 +161,13 @@ def record_level(actor, area: RiskArea, level: str, effective_from, notice_numbe
 def apply_notice(actor, community, changes, notice_number: str = "") -> list[LevelChange]:
     """Record the reviewed changes of a notice: each a dict with name, parent, new_level and
     effective_from. Areas not yet in the register are added."""
+    require(actor, can.RECORD_LEVEL, community)
     recorded = []
     for change in changes:
         if not change.get("effective_from"):
             raise HealthError(_("Every change needs its effective time."), code="no_effective_time")
         area = get_or_create_area(community, change["name"], change.get("parent", ""))
-        recorded.append(record_level(actor, area, change["new_level"], change["effective_from"], notice_number))
+        recorded.append(_record_level(actor, area, change["new_level"], change["effective_from"], notice_number))
     return recorded
 
 
@@ -203,6 +220,7 @@ def propose(community, level: str, start) -> list[ProposedMeasure]:
 @transaction.atomic
 def save_policy(actor, community, rows) -> None:
     """Replace the community's policy table with ``rows`` (level, order, kind, days, test_days)."""
+    require(actor, can.CHANGE_POLICY, community)
     before = [str(s) + f" [{s.test_days}]" for s in PolicyStep.objects.filter(community=community)]
     PolicyStep.objects.filter(community=community).delete()
     steps = PolicyStep.objects.bulk_create([
@@ -226,6 +244,7 @@ def colours(community) -> dict[str, str]:
 @transaction.atomic
 def set_colour(actor, community, state: str, colour: str) -> int:
     """Change the colour of a state; every key person in it follows in one UPDATE."""
+    require(actor, can.CHANGE_COLOURS, community)
     old = colours(community)[state]
     StateColour.objects.update_or_create(community=community, state=state, defaults={"colour": colour})
     changed = KeyPerson.objects.filter(community=community, state=state).update(colour=colour,
@@ -241,6 +260,12 @@ def set_colour(actor, community, state: str, colour: str) -> int:
 def set_state(actor, person: Person, state: str, on=None, reason: str = "") -> KeyPerson:
     """Make the person a key person in ``state`` (or move them to it), recording the transition
     with its date; the colour follows the community's mapping."""
+    require(actor, can.SET_STATE, person)
+    return _set_state(actor, person, state, on, reason)
+
+
+def _set_state(actor, person: Person, state: str, on=None, reason: str = "") -> KeyPerson:
+    """set_state once the caller is allowed (or is the clock: a measure's end)."""
     on = _today(on)
     if state not in State.values:
         raise HealthError(_("Unknown state."), code="unknown_state", field="state")
@@ -281,6 +306,7 @@ def set_state_many(actor, community, person_ids, state: str, *, on=None, reason:
     few thousand persons (core.bulk: bulk_create's value preparation doubled a round's result
     import), never a statement per person. Persons now in a state of ``keep`` are left alone;
     with ``only_from``, only persons now in one of those states move. Returns how many moved."""
+    require(actor, can.SET_STATE, community)
     if state not in State.values:
         raise HealthError(_("Unknown state."), code="unknown_state", field="state")
     on = _today(on)
@@ -360,6 +386,14 @@ def _point_at_measure(key: KeyPerson, today) -> None:
 @transaction.atomic
 def start_measure(actor, person: Person, kind: str, start, end, test_days: str = "", *, state: str = "",
                   arrival=None, reason: str = "", today=None) -> Measure:
+    require(actor, can.START_MEASURE, person)
+    return _start_measure(actor, person, kind, start, end, test_days, state=state, arrival=arrival, reason=reason,
+                          today=today)
+
+
+def _start_measure(actor, person: Person, kind: str, start, end, test_days: str = "", *, state: str = "",
+                   arrival=None, reason: str = "", today=None) -> Measure:
+    """start_measure once the caller is allowed (an arrival decided, a person received back)."""
     if end < start:
         raise HealthError(_("A measure cannot end before it starts."), code="end_before_start", field="end")
     measure = Measure.objects.create(
@@ -369,11 +403,11 @@ def start_measure(actor, person: Person, kind: str, start, end, test_days: str =
     )
     key = KeyPerson.objects.filter(person=person).first()
     if key is None or state:
-        key = set_state(actor, person, state or State.ARRIVAL, on=start, reason=reason)
+        key = _set_state(actor, person, state or State.ARRIVAL, on=start, reason=reason)
     _point_at_measure(key, _today(today))
     if kind == MeasureKind.HOME and person.household_id:
         # Home quarantine seals the door; the seal comes off when nobody there is under it.
-        seal_household(actor, person.household, on=start)
+        _seal_household(actor, person.household, on=start)
     audit(actor, AuditAction.CREATE, measure, person=person, reason=reason,
           changes={"measure": ["", str(measure)]})
     add_timeline(person, "measure", str(measure), actor=actor)
@@ -429,11 +463,12 @@ def end_measures(today=None, actor=None) -> int:
         if key.person_id in still:
             _point_at_measure(key, today)
         elif key.state in (State.ARRIVAL, State.CLOSE_CONTACT, State.SECONDARY_CONTACT):
-            set_state(actor, key.person, State.CLEARED, on=today, reason=_("Measure ended"))
+            # The clock, not a person: no role to ask (actor is None from cron and catch_up).
+            _set_state(actor, key.person, State.CLEARED, on=today, reason=_("Measure ended"))
     home_now = Measure.objects.filter(kind=MeasureKind.HOME, person__household=OuterRef("household")).active_on(today)
     for seal in Seal.objects.filter(removed_on__isnull=True, household__members__in=persons).filter(~Exists(home_now)) \
             .distinct().select_related("household__building"):
-        remove_seal(actor, seal, on=today)
+        _remove_seal(actor, seal, on=today)
     return len(persons)
 
 
@@ -454,6 +489,7 @@ def report_arrival(actor, person: Person, *, travel_date, arrival_date, origin_a
                    transport="", companions="") -> ArrivalReport:
     """Record an arrival. The origin's level on the travel date proposes the measures; an origin
     not in the register (or with no level that day) is flagged for a decision, never guessed."""
+    require(actor, can.REPORT_ARRIVAL, person)
     if origin_area is None and origin_text:
         origin_area = find_area(person.community, origin_text)
     level = level_on(origin_area, travel_date) if origin_area else None
@@ -482,6 +518,7 @@ def decide_arrival(actor, report: ArrivalReport, measures=None, reason: str = ""
     """Confirm the proposed measures (``measures`` None) or set others, which needs a reason.
     An arrival needing a decision always needs measures chosen (or an empty list and a reason:
     no measure)."""
+    require(actor, can.DECIDE_ARRIVAL, report.person)
     if report.status in (ArrivalStatus.CONFIRMED, ArrivalStatus.OVERRIDDEN):
         raise HealthError(_("This arrival has already been decided."), code="already_decided")
     proposed = proposal(report)
@@ -494,7 +531,7 @@ def decide_arrival(actor, report: ArrivalReport, measures=None, reason: str = ""
         if len((reason or "").strip()) < 2:
             raise HealthError(_("Say why the proposed measure is not taken."), code="reason_required",
                               field="reason")
-    created = [start_measure(actor, report.person, m.kind, m.start, m.end, m.test_days, arrival=report,
+    created = [_start_measure(actor, report.person, m.kind, m.start, m.end, m.test_days, arrival=report,
                              reason=reason, today=today) for m in chosen]
     report.status, report.reason = status, (reason or "")[:300]
     report.decided_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -520,6 +557,15 @@ def sites_with_occupancy(user, today=None):
     return sites
 
 
+@transaction.atomic
+def create_site(actor, community, data: dict) -> QuarantineSite:
+    """A quarantine site of the community: ``data`` holds the site's fields (the site form's)."""
+    require(actor, can.CREATE_SITE, community)
+    site = QuarantineSite.objects.create(community=community, **data)
+    audit(actor, AuditAction.CREATE, site)
+    return site
+
+
 def occupancy(site: QuarantineSite, today=None) -> int:
     return Measure.objects.filter(site=site, kind=MeasureKind.CENTRAL).active_on(_today(today)).count()
 
@@ -528,6 +574,7 @@ def occupancy(site: QuarantineSite, today=None) -> int:
 def create_transfer(actor, site: QuarantineSite, measures, vehicle: str, departs_at, today=None) -> Transfer:
     """A batch to a site: the people's central-quarantine measures join it. Refused when the site
     has not enough free places."""
+    require(actor, can.CREATE_TRANSFER, site)
     measures = list(measures)
     if not measures:
         raise HealthError(_("Choose the people to transfer."), code="no_people")
@@ -547,6 +594,7 @@ def create_transfer(actor, site: QuarantineSite, measures, vehicle: str, departs
 
 @transaction.atomic
 def set_transfer_status(actor, transfer: Transfer, status: str) -> Transfer:
+    require(actor, can.SET_TRANSFER_STATUS, transfer)
     if status not in TransferStatus.values:
         raise HealthError(_("Unknown status."), code="unknown_status")
     old = transfer.status
@@ -559,6 +607,7 @@ def set_transfer_status(actor, transfer: Transfer, status: str) -> Transfer:
 
 @transaction.atomic
 def set_room(actor, measure: Measure, room: str) -> Measure:
+    require(actor, can.ASSIGN_ROOM, measure)
     old = measure.room
     measure.room = room.strip()[:20]
     measure.save(update_fields=["room"])
@@ -576,6 +625,11 @@ def manifest(transfer: Transfer):
 
 @transaction.atomic
 def seal_household(actor, household, on=None, number: str = "") -> Seal:
+    require(actor, can.SEAL_HOUSEHOLD, household)
+    return _seal_household(actor, household, on, number)
+
+
+def _seal_household(actor, household, on=None, number: str = "") -> Seal:
     existing = Seal.objects.filter(household=household, removed_on__isnull=True).first()
     if existing:
         return existing
@@ -587,6 +641,11 @@ def seal_household(actor, household, on=None, number: str = "") -> Seal:
 
 @transaction.atomic
 def remove_seal(actor, seal: Seal, on=None) -> Seal:
+    require(actor, can.REMOVE_SEAL, seal.household)
+    return _remove_seal(actor, seal, on)
+
+
+def _remove_seal(actor, seal: Seal, on=None) -> Seal:
     seal.removed_on = _today(on)
     seal.save(update_fields=["removed_on"])
     audit(actor, AuditAction.CHANGE, seal, fields=["removed_on"], changes={"removed_on": ["", str(seal.removed_on)]})
@@ -596,6 +655,7 @@ def remove_seal(actor, seal: Seal, on=None) -> Seal:
 @transaction.atomic
 def check_seal(actor, seal: Seal, result: str, on=None, note: str = "") -> SealCheck:
     """One check per seal per day; checking again the same day replaces the result."""
+    require(actor, can.CHECK_SEAL, seal.household)
     if result not in SealResult.values:
         raise HealthError(_("Unknown result."), code="unknown_result")
     on = _today(on)
@@ -644,6 +704,7 @@ def due_back(user, day):
 def receive(actor, measure: Measure, *, next_days: int = 0, note: str = "", today=None) -> Reception:
     """Record a person's return at the checkpoint. With ``next_days``, home health monitoring
     follows from today (unless a next measure is already planned)."""
+    require(actor, can.RECEIVE, measure.person)
     today = _today(today)
     reception, created = Reception.objects.get_or_create(
         measure=measure, defaults={"community_id": measure.community_id, "person_id": measure.person_id,
@@ -653,7 +714,7 @@ def receive(actor, measure: Measure, *, next_days: int = 0, note: str = "", toda
         return reception
     planned = Measure.objects.filter(person_id=measure.person_id, start__gte=today, cancelled=False).exists()
     if next_days and not planned:
-        start_measure(actor, measure.person, MeasureKind.MONITORING, today, today + timedelta(days=next_days - 1),
+        _start_measure(actor, measure.person, MeasureKind.MONITORING, today, today + timedelta(days=next_days - 1),
                       reason=_("Back from central quarantine"), today=today)
     audit(actor, AuditAction.CREATE, reception, person=measure.person, reason=note,
           changes={"received": ["", str(measure)]})
@@ -663,6 +724,7 @@ def receive(actor, measure: Measure, *, next_days: int = 0, note: str = "", toda
 
 @transaction.atomic
 def record_violation(actor, person: Person, what: str, action: str, on=None) -> Violation:
+    require(actor, can.RECORD_VIOLATION, person)
     if not what.strip() or not action.strip():
         raise HealthError(_("Say what happened and what was done."), code="incomplete")
     violation = Violation.objects.create(community_id=person.community_id, person=person, on=_today(on),
@@ -697,6 +759,7 @@ def record_reports(actor, day, rows) -> tuple[int, list[Person]]:
     more, or a symptom, become "fever" (unless already in a stricter state). Returns the number
     saved and the people raised."""
     persons = {p.pk: p for p, _t, _s in rows}
+    require_all(actor, can.RECORD_REPORTS, persons.values())
     existing = {r.person_id: r for r in HealthReport.objects.filter(person_id__in=persons, on=day)}
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     new, changed, feverish = [], [], []
@@ -718,7 +781,7 @@ def record_reports(actor, day, rows) -> tuple[int, list[Person]]:
     states = dict(KeyPerson.objects.filter(person__in=feverish).values_list("person_id", "state"))
     raised = [p for p in feverish if states.get(p.pk) not in ABOVE_FEVER]
     for person in raised:
-        set_state(actor, person, State.FEVER, on=day, reason=_("Daily report: fever or symptoms"))
+        _set_state(actor, person, State.FEVER, on=day, reason=_("Daily report: fever or symptoms"))
     return len(new) + len(changed), raised
 
 

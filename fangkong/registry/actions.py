@@ -21,3 +21,10 @@ IMPORT_LEDGER = declare("registry.import_ledger", STAFF,
                         _("Only the command post, grid and building staff import and export ledgers."))
 EXPORT_PEOPLE = declare("registry.export_people", STAFF,
                         _("Only the command post, grid and building staff import and export ledgers."))
+# Beyond their grids: a round over the whole community, and closing a round before every door
+# has an outcome (with a reason), are the command post's.
+SCREEN_WHOLE_COMMUNITY = declare("screening.screen_whole_community", {Role.COMMAND_POST},
+                                 _("Choose the grids or buildings of the round: only the command post "
+                                   "screens the whole community."))
+CLOSE_ROUND_EARLY = declare("screening.close_round_early", {Role.COMMAND_POST},
+                            _("Only the command post closes a round before every door has an outcome."))

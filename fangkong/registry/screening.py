@@ -36,8 +36,10 @@ from fangkong.core.models import (
     RoleAssignment,
     TimelineEntry,
 )
-from fangkong.core.scope import has_role, reaches
+from fangkong.core.actions import NotAllowed, allowed, require
+from fangkong.core.scope import reaches
 
+from . import actions as can
 from .models import MemberCheck, Outcome, RoundMember, ScreeningRound, Visit
 
 # The seeds' rule: a door nobody opened is knocked again within six hours.
@@ -92,7 +94,10 @@ def _grid_leader_grids(user, community_id) -> set[int] | None:
 
 
 def can_create_round(user, community: Community) -> bool:
-    if has_role(user, Role.COMMAND_POST, community_id=community.pk):
+    """Whether to offer "new round": the action's roles, and a grid leader must lead a grid."""
+    if not allowed(user, can.CREATE_ROUND, community):
+        return False
+    if allowed(user, can.SCREEN_WHOLE_COMMUNITY, community):
         return True
     leads = _grid_leader_grids(user, community.pk)
     return leads is None or bool(leads)
@@ -101,7 +106,9 @@ def can_create_round(user, community: Community) -> bool:
 def can_manage_round(user, round_: ScreeningRound) -> bool:
     """The command post manages every round of its community; a grid leader the rounds that lie
     within the grids they lead."""
-    if has_role(user, Role.COMMAND_POST, community_id=round_.community_id):
+    if not allowed(user, can.CLOSE_ROUND, round_):
+        return False
+    if allowed(user, can.SCREEN_WHOLE_COMMUNITY, round_):
         return True
     leads = _grid_leader_grids(user, round_.community_id)
     if leads is None:
@@ -135,18 +142,19 @@ def create_round(actor, community: Community, *, name: str, starts_at=None, ends
                  grids=(), buildings=()) -> ScreeningRound:
     """A new round. No grids and no buildings: the whole community (the command post only). A grid
     leader chooses grids they lead, or buildings in them."""
+    require(actor, can.CREATE_ROUND, community)
     grids, buildings = list(grids), list(buildings)
     starts_at = starts_at or timezone.now()
     if ends_at and ends_at <= starts_at:
         raise ScreeningError(_("The round must end after it starts."), code="ends_before_start", field="ends_at")
     if any(g.community_id != community.pk for g in grids) or any(b.community_id != community.pk for b in buildings):
         raise ScreeningError(_("A round covers places of one community."), code="other_community")
-    if not has_role(actor, Role.COMMAND_POST, community_id=community.pk):
+    if not allowed(actor, can.SCREEN_WHOLE_COMMUNITY, community):
+        # The grid leader's own rule, on top of the action's roles: within the grids they lead.
         leads = _grid_leader_grids(actor, community.pk)
         if leads is not None:
             if not leads:
-                raise ScreeningError(_("Only the command post or a grid leader starts a screening round."),
-                                     code="not_allowed")
+                raise NotAllowed(can.CREATE_ROUND.message, can.CREATE_ROUND)
             if not grids and not buildings:
                 raise ScreeningError(_("Choose the grids or buildings of the round: only the command post "
                                        "screens the whole community."), code="scope_required", field="grids")
@@ -215,6 +223,7 @@ def record_visit(actor, round_: ScreeningRound, household: Household, outcome: s
     """One tap on one door. The same client_id sent twice is recorded once (the second answer is
     the first visit). The latest visit by tap time is the household's outcome; a queued tap older
     than the current outcome is kept as history only."""
+    require(actor, can.RECORD_VISIT, household)
     if outcome not in Outcome.values:
         raise ScreeningError(_("Unknown outcome."), code="unknown_outcome", field="outcome")
     now = now or timezone.now()
@@ -287,6 +296,7 @@ def confirm_members(actor, round_: ScreeningRound, household: Household, persons
     """Confirm that these members really live here now. Set-based: one insert for the marks and
     one for the timeline entries, whatever the number. A member marked before keeps that mark.
     Returns how many were newly confirmed."""
+    require(actor, can.CHECK_MEMBERS, household)
     now = now or timezone.now()
     _require_found(round_, household)
     persons = [p for p in persons if p.household_id == household.pk]
@@ -313,6 +323,7 @@ def set_member(actor, round_: ScreeningRound, household: Household, person: Pers
     confirmation back, or undoes a move-out made in this round). Moving out goes through the core
     service, which writes the audit entry and the timeline. Setting the state a person already has
     changes nothing, so a repeated tap is harmless. Returns the person's state afterwards."""
+    require(actor, can.CHECK_MEMBERS, household)
     now = now or timezone.now()
     client_id = (client_id or "").strip()[:64]
     if state not in ("confirmed", "moved_out", "present"):
@@ -369,6 +380,7 @@ def add_member(actor, round_: ScreeningRound, household: Household, data: dict, 
                now=None) -> tuple[Person, bool]:
     """A person found at the door who is not on file: created by the core service (audit entry and
     timeline), marked as added in the round. The same client_id twice creates one person."""
+    require(actor, can.CHECK_MEMBERS, household)
     now = now or timezone.now()
     client_id = (client_id or "").strip()[:64]
     if client_id:
@@ -664,6 +676,10 @@ def households_left(round_: ScreeningRound):
 def close_round(actor, round_: ScreeningRound, reason: str = "", *, now=None) -> ScreeningRound:
     """A round closes when every household has an outcome; before that, only the command post
     closes it, and says why. The closing goes to the audit log."""
+    require(actor, can.CLOSE_ROUND, round_)
+    if not can_manage_round(actor, round_):
+        # A grid leader closes the rounds within the grids they lead only.
+        raise NotAllowed(can.CLOSE_ROUND.message, can.CLOSE_ROUND)
     now = now or timezone.now()
     round_ = ScreeningRound.objects.select_for_update().get(pk=round_.pk)
     if not round_.is_open:
@@ -671,7 +687,7 @@ def close_round(actor, round_: ScreeningRound, reason: str = "", *, now=None) ->
     reason = (reason or "").strip()
     left = households_left(round_).count()
     if left:
-        if not has_role(actor, Role.COMMAND_POST, community_id=round_.community_id):
+        if not allowed(actor, can.CLOSE_ROUND_EARLY, round_):
             raise ScreeningError(
                 _("%(n)d households have no outcome yet. The round closes when every door has one, or the "
                   "command post closes it with a reason.") % {"n": left}, code="households_left")

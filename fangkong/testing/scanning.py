@@ -19,8 +19,12 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core import services as core
+from fangkong.core.actions import allowed, require
+from fangkong.core.models import AuditAction
 from fangkong.core.scope import reaches
 
+from . import actions as can
 from . import codes
 from .models import (
     PersonCode,
@@ -32,7 +36,6 @@ from .models import (
 from .services import (
     ScanRefused,
     TestingError,
-    can_scan,
     local_time,
     must_test,
     place_label,
@@ -194,7 +197,9 @@ def _decide(round_: TestRound, scans: list[_Scan], user, now, *, live: bool) -> 
     # that scan's (an answer repeated), never as someone else's (already sampled). Nothing is
     # read that no answer needs (a closed round, a role that does not scan).
     is_open = round_.is_open
-    may_scan = is_open and can_scan(user, round_.community_id)
+    # The role is the declared action's (testing.scan); refused, it is an answer of the batch
+    # like any other (not_allowed), kept by client id, not an exception for the whole batch.
+    may_scan = is_open and allowed(user, can.SCAN, round_)
     candidates = [i for i in readable if scans[i].tube_code] if is_open else []
     tubes = _lock_tubes(round_, {scans[i].tube_code for i in candidates}) if may_scan else {}
     parsed = {i: codes.parse(scans[i].person_code) for i in candidates if scans[i].person_id is None}
@@ -512,13 +517,21 @@ def _scan_time(at, now):
 
 
 def close_tube(actor, round_: TestRound, tube_code: str) -> Tube:
-    """Close a tube by hand (fewer people left than the pool size). Closing twice is harmless."""
-    tube = Tube.objects.filter(round=round_, code=(tube_code or "").strip().upper()).first()
-    if tube is None:
-        raise TestingError(_("No such tube in this round."), code="unknown_tube")
-    if tube.closed_at is None:
-        Tube.objects.filter(pk=tube.pk, closed_at__isnull=True).update(closed_at=timezone.now())
-        tube.refresh_from_db()
+    """Close a tube by hand (fewer people left than the pool size), in an open round. Closing
+    twice is harmless: the second changes nothing and writes no audit entry."""
+    require(actor, can.CLOSE_TUBE, round_)
+    if not round_.is_open:
+        raise TestingError(_("This round is closed."), code="round_closed")
+    with transaction.atomic():
+        tube = Tube.objects.select_for_update().filter(round=round_, code=(tube_code or "").strip().upper()).first()
+        if tube is None:
+            raise TestingError(_("No such tube in this round."), code="unknown_tube")
+        if tube.closed_at is None:
+            tube.closed_at = timezone.now()
+            tube.save(update_fields=["closed_at"])
+            core.audit(actor, AuditAction.CHANGE, tube, community=round_.community, fields=["closed_at"],
+                       changes={"closed_at": ["", timezone.localtime(tube.closed_at).isoformat(timespec="minutes")],
+                                "n": ["", str(tube.n)]})
     return tube
 
 

@@ -14,10 +14,12 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from fangkong.core import services as core
+from fangkong.core.actions import require
 from fangkong.core.models import AuditAction, Building
 
+from . import actions as can
 from .models import SamplingSlot, TestRound
-from .services import TestingError, can_manage, round_buildings
+from .services import TestingError, round_buildings
 
 LONGEST_SLOT = 240  # minutes; a building that needs longer is split by hand into two plans
 
@@ -46,8 +48,7 @@ def plan(actor, round_: TestRound, buildings, *, point: str, start: dt.time, min
     point = (point or "").strip()
     buildings = list(buildings)
     # Step 1: the plan must make sense before anything is written.
-    if not can_manage(actor, round_.community_id):
-        raise TestingError(_("Only the command post or a grid leader plans the schedule."), code="not_allowed")
+    require(actor, can.PLAN_SCHEDULE, round_)
     if not round_.is_open:
         raise TestingError(_("This round is closed."), code="round_closed")
     if not point:
@@ -87,8 +88,7 @@ def plan(actor, round_: TestRound, buildings, *, point: str, start: dt.time, min
 
 @transaction.atomic
 def unplan(actor, round_: TestRound, building) -> int:
-    if not can_manage(actor, round_.community_id):
-        raise TestingError(_("Only the command post or a grid leader plans the schedule."), code="not_allowed")
+    require(actor, can.PLAN_SCHEDULE, round_)
     if not round_.is_open:
         raise TestingError(_("This round is closed."), code="round_closed")
     removed, _detail = SamplingSlot.objects.filter(round=round_, building=building).delete()

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import services as core
-from fangkong.core.models import AuditAction, Building, Community, Grid, Person, Role, TimelineEntry
-from fangkong.core.scope import has_role
+from fangkong.core.actions import allowed, require, require_all
+from fangkong.core.models import AuditAction, Building, Community, Grid, Person, TimelineEntry
 from fangkong.health import services as health
 from fangkong.health.models import State
 
+from . import actions as can
 from .models import (
     AntigenReport,
     AntigenResult,
@@ -30,10 +31,6 @@ from .models import (
     Tube,
     TubeResult,
 )
-
-# Roles that may scan swabs; scope still decides whom (a sampler is bound to the community).
-SCAN_ROLES = (Role.SAMPLER, Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER)
-MANAGE_ROLES = (Role.COMMAND_POST, Role.GRID_LEADER)
 
 
 class TestingError(core.ServiceError):
@@ -66,25 +63,26 @@ def refresh_reach(round_: TestRound) -> None:
     round_.reach_grids.set(list(grids))
 
 
+# Kept for testing/api.py only, whose owner moves it to the actions (then these go): the pages
+# and services ask ``allowed``/``require`` with the action itself.
 def can_manage(user, community_id) -> bool:
-    return has_role(user, *MANAGE_ROLES, community_id=community_id)
+    return allowed(user, can.IMPORT_RESULTS, community_id)
 
 
 def can_scan(user, community_id) -> bool:
-    return has_role(user, *SCAN_ROLES, community_id=community_id)
+    return allowed(user, can.SCAN, community_id)
 
 
 @transaction.atomic
 def create_round(actor, community: Community, *, name: str, date=None, pool_size: int = PoolSize.TEN,
                  grids=(), buildings=(), sampling_points: str = "", exempt_under_age: int = 0,
                  retest_of: TestRound | None = None) -> TestRound:
+    require(actor, can.CREATE_RETEST_ROUND if retest_of else can.CREATE_ROUND, community)
     grids, buildings = list(grids), list(buildings)
     if pool_size not in PoolSize.values:
         raise TestingError(_("Choose a pool size of 1, 5, 10 or 20."), code="pool_size", field="pool_size")
     if any(g.community_id != community.pk for g in grids) or any(b.community_id != community.pk for b in buildings):
         raise TestingError(_("A round covers places of one community."), code="other_community")
-    if not can_manage(actor, community.pk):
-        raise TestingError(_("Only the command post or a grid leader starts a testing round."), code="not_allowed")
     round_ = TestRound.objects.create(
         community=community, name=name.strip()[:100], date=date or timezone.localdate(), pool_size=pool_size,
         sampling_points=sampling_points, exempt_under_age=exempt_under_age, retest_of=retest_of,
@@ -99,6 +97,7 @@ def create_round(actor, community: Community, *, name: str, date=None, pool_size
 
 def create_retest_round(actor, round_: TestRound, *, name: str = "") -> TestRound:
     """单管复核: a single-tube round over the buildings of this round's retest list."""
+    require(actor, can.CREATE_RETEST_ROUND, round_)
     building_ids = set(retest_persons(round_).values_list("household__building_id", flat=True))
     buildings = list(Building.objects.filter(pk__in=building_ids)) or list(round_.buildings.all())
     return create_round(actor, round_.community, name=name or _("%(round)s single-tube retest") % {"round": round_},
@@ -163,6 +162,9 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 @transaction.atomic
 def exempt(actor, round_: TestRound, person: Person, reason: str, note: str = "") -> Exemption:
+    require(actor, can.EXEMPT, person)
+    if person.community_id != round_.community_id:
+        raise TestingError(_("A round covers places of one community."), code="other_community")
     exemption, _created = Exemption.objects.update_or_create(
         round=round_, person=person,
         defaults={"community_id": round_.community_id, "reason": reason, "note": note[:200],
@@ -252,6 +254,7 @@ def import_results(actor, round_: TestRound, rows, *, now=None) -> ImportReport:
     - invalid: the tube's samples are made void, so its people are to be sampled again;
     - a tube not in the round is reported, not dropped; a tube that already has this result is
       unchanged, so the same file imported twice changes nothing."""
+    require(actor, can.IMPORT_RESULTS, round_)
     now = now or timezone.now()
     report = ImportReport()
     wanted: dict[str, tuple] = {}
@@ -570,6 +573,7 @@ def record_antigen(actor, persons_results: dict, *, date=None) -> dict:
     date = date or timezone.localdate()
     by = actor if getattr(actor, "is_authenticated", False) else None
     counts = {"saved": 0, "positive": 0}
+    require_all(actor, can.RECORD_ANTIGEN, persons_results)
     with transaction.atomic():
         existing = {r.person_id: r for r in AntigenReport.objects.filter(
             person__in=list(persons_results), date=date)}

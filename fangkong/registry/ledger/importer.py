@@ -56,7 +56,9 @@ from fangkong.core.models import (
     Residence,
     TimelineEntry,
 )
-from fangkong.core.scope import has_role, reaches
+from fangkong.core.actions import allowed
+from fangkong.core.scope import reaches
+from fangkong.registry.actions import IMPORT_LEDGER
 from fangkong.lib import idnumber
 from fangkong.lib import phone as phone_lib
 
@@ -138,7 +140,9 @@ def import_people(path, community, user=None, *, name: str = "", dry_run: bool =
     ``progress(processed_rows, estimated_total_rows)`` is called between chunks. The error report
     goes to ``report_path`` (a temporary file when None) and only exists if a row was reported.
     Raises LedgerError when the file cannot be read or the user may not import."""
-    if user is not None and not has_role(user, *WRITING_ROLES, community_id=community.pk):
+    # The command line without a user runs with all rights. Refused as a LedgerError (not
+    # NotAllowed) because every caller of the importer shows LedgerErrors to the user.
+    if user is not None and not allowed(user, IMPORT_LEDGER, community):
         raise ImportRefused(_("Your role may not import ledgers into %(community)s.") % {"community": community},
                             code="forbidden")
     ledger = open_ledger(path, name or Path(path).name)
