@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import services
+from fangkong.core.actions import NotAllowed, allowed, require
 from fangkong.core.models import (
     AuditAction,
     Building,
@@ -36,7 +37,6 @@ from fangkong.core.models import (
     RoleAssignment,
     TimelineEntry,
 )
-from fangkong.core.actions import NotAllowed, allowed, require
 from fangkong.core.scope import reaches
 
 from . import actions as can

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fangkong.core import services
+from fangkong.core.actions import allowed
 from fangkong.core.bulk import BulkInsert
 from fangkong.core.models import (
     WRITING_ROLES,
@@ -56,11 +57,10 @@ from fangkong.core.models import (
     Residence,
     TimelineEntry,
 )
-from fangkong.core.actions import allowed
 from fangkong.core.scope import reaches
-from fangkong.registry.actions import IMPORT_LEDGER
 from fangkong.lib import idnumber
 from fangkong.lib import phone as phone_lib
+from fangkong.registry.actions import IMPORT_LEDGER
 
 from . import columns
 from .reader import Ledger, LedgerError, open_ledger
