@@ -16,7 +16,7 @@ from fangkong.lib import idnumber
 from fangkong.lib.masking import mask_id, mask_phone
 
 from . import core_actions as can
-from .actions import NotAllowed, require
+from .actions import NotAllowed, allowed, require
 from .errors import ServiceError  # noqa: F401  (re-exported: apps raise core.ServiceError)
 from .models import (
     GB11643_TYPES,
@@ -291,6 +291,12 @@ def reveal(actor, person: Person, field_name: str, reason: str) -> str:
 
 def can_reveal(user) -> bool:
     return user.has_perm("core.reveal_personal_data")
+
+
+def may_reveal(user, person: Person) -> bool:
+    """Whether to offer "show whole" for this person: the role reaches them and the user holds the
+    reveal permission (``reveal`` asks both again)."""
+    return can_reveal(user) and allowed(user, can.REVEAL, person)
 
 
 # --- households and buildings ---------------------------------------------------------------

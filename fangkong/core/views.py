@@ -12,7 +12,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from . import core_actions as can
 from . import services
+from .actions import allowed
 from .forms import HouseholdForm, MoveForm, PersonForm, RevealForm
 from .models import (
     AuditEntry,
@@ -23,28 +25,13 @@ from .models import (
     Household,
     Person,
     Residency,
-    Role,
 )
-from .scope import can_write, get_visible_or_404, has_role, reaches
-
-
-def _writable(request, obj):
-    if not can_write(request.user, obj):
-        raise PermissionDenied(_("Your role may look at this but not change it."))
-    return obj
+from .pages import CommunityChoice, chosen_community, community_choice, may
+from .scope import get_visible_or_404, reaches
 
 
 def _members_prefetch(user):
     return Prefetch("members", queryset=Person.objects.visible_to(user).prefetch_related("tags").order_by("id"))
-
-
-def _community_for_new(request):
-    """The community a new person or building goes into: the user's only writable one."""
-    communities = Community.objects.visible_to(request.user, write=True)
-    community = communities.first()
-    if community is None:
-        raise PermissionDenied(_("Your role may not add people."))
-    return community
 
 
 @login_required
@@ -95,7 +82,8 @@ def building_detail(request, pk):
         .prefetch_related(_members_prefetch(request.user))
     )
     return render(request, "core/building_detail.html", {
-        "building": building, "households": households, "can_write": can_write(request.user, building),
+        "building": building, "households": households,
+        "can_write": allowed(request.user, can.CREATE_HOUSEHOLD, building),
         "n_persons": sum(len(h.members.all()) for h in households),
     })
 
@@ -108,14 +96,15 @@ def household_detail(request, pk):
         person__in=Person.objects.visible_to(request.user))[:50]
     return render(request, "core/household_detail.html", {
         "household": household, "members": members, "history": history,
-        "can_write": can_write(request.user, household),
+        "can_write": allowed(request.user, can.UPDATE_HOUSEHOLD, household),
     })
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_create(request, building_pk):
-    building = _writable(request, get_visible_or_404(Building.objects.all(), request.user, pk=building_pk))
+    building = may(request, can.CREATE_HOUSEHOLD, get_visible_or_404(Building.objects.all(), request.user,
+                                                                      pk=building_pk))
     form = HouseholdForm(request.POST or None, building=building)
     if request.method == "POST" and form.is_valid():
         household = services.create_household(request.user, building, form.cleaned_data)
@@ -127,8 +116,8 @@ def household_create(request, building_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk):
-    household = _writable(request, get_visible_or_404(Household.objects.select_related("building"),
-                                                      request.user, pk=pk))
+    household = may(request, can.UPDATE_HOUSEHOLD, get_visible_or_404(Household.objects.select_related("building"),
+                                                                       request.user, pk=pk))
     form = HouseholdForm(request.POST or None, instance=household)
     if request.method == "POST" and form.is_valid():
         try:
@@ -172,8 +161,8 @@ def person_detail(request, pk):
         "person": person,
         "timeline": person.timeline.select_related("actor")[:100],
         "residences": person.residences.select_related("household__building"),
-        "can_write": can_write(request.user, person),
-        "can_reveal": services.can_reveal(request.user),
+        "can_write": allowed(request.user, can.UPDATE_PERSON, person),
+        "can_reveal": services.may_reveal(request.user, person),
     })
 
 
@@ -188,11 +177,14 @@ def person_create(request):
     household = None
     household_pk = request.GET.get("household") or request.POST.get("household")
     if household_pk and str(household_pk).isdigit():
-        household = _writable(request, get_visible_or_404(Household.objects.select_related("building"),
-                                                          request.user, pk=household_pk))
+        household = may(request, can.CREATE_PERSON, get_visible_or_404(Household.objects.select_related("building"),
+                                                                        request.user, pk=household_pk))
         community = household.community
     else:
-        community = _community_for_new(request)
+        try:
+            community = chosen_community(request, can.CREATE_PERSON)
+        except CommunityChoice as choice:
+            return community_choice(request, choice.choices)
     form = PersonForm(request.POST or None, instance=Person(community=community))
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,14 +197,14 @@ def person_create(request):
                 messages.warning(request, warning)
             messages.success(request, _("%(name)s added.") % {"name": person.name})
             return redirect(person)
-    return render(request, "core/person_form.html", {"form": form, "household": household})
+    return render(request, "core/person_form.html", {"form": form, "household": household, "community": community})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk):
-    person = _writable(request, get_visible_or_404(Person.objects.select_related("household__building"),
-                                                   request.user, pk=pk))
+    person = may(request, can.UPDATE_PERSON, get_visible_or_404(Person.objects.select_related("household__building"),
+                                                                 request.user, pk=pk))
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
@@ -234,8 +226,8 @@ def person_edit(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_move(request, pk):
-    person = _writable(request, get_visible_or_404(Person.objects.select_related("household__building"),
-                                                   request.user, pk=pk))
+    person = may(request, can.MOVE_PERSON, get_visible_or_404(Person.objects.select_related("household__building"),
+                                                               request.user, pk=pk))
     form = MoveForm(request.POST or None, buildings=Building.objects.visible_to(request.user, write=True))
     if request.method == "POST" and form.is_valid():
         person = services.move_person(request.user, person, form.cleaned_data["household"],
@@ -252,8 +244,8 @@ def person_reveal(request, pk, field):
     person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
     if field not in services.REVEALABLE:
         raise PermissionDenied
-    if not services.can_reveal(request.user):
-        raise PermissionDenied(_("Your role may not see personal numbers whole."))
+    if not services.may_reveal(request.user, person):
+        raise PermissionDenied(str(can.REVEAL.message))
     form = RevealForm(request.POST or None)
     value = None
     if request.method == "POST" and form.is_valid():
@@ -265,9 +257,13 @@ def person_reveal(request, pk, field):
 
 @login_required
 def audit_log(request):
-    if not has_role(request.user, Role.COMMAND_POST):
-        raise PermissionDenied(_("Only the command post reads the audit log."))
-    entries = AuditEntry.objects.visible_to(request.user).select_related("person")
+    # The communities whose log the user reads (a command post of one community and grid leader
+    # of another reads the first's only).
+    readable = [c.pk for c in Community.objects.visible_to(request.user)
+                if allowed(request.user, can.READ_AUDIT_LOG, c)]
+    if not readable:
+        raise PermissionDenied(str(can.READ_AUDIT_LOG.message))
+    entries = AuditEntry.objects.visible_to(request.user).filter(community_id__in=readable).select_related("person")
     person_id = request.GET.get("person", "")
     person = None
     if person_id.isdigit():

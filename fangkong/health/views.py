@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -16,9 +15,12 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangkong.core.models import Building, Community, Household, Person, Role
-from fangkong.core.scope import can_write, get_visible_or_404, has_role
+from fangkong.core.actions import allowed
+from fangkong.core.models import Building, Household, Person
+from fangkong.core.pages import CommunityChoice, chosen_community, community_choice, may
+from fangkong.core.scope import get_visible_or_404
 
+from . import actions as can
 from . import services
 from .forms import (
     AreaForm,
@@ -62,23 +64,6 @@ def _day(request, name="day"):
     return parse_date(request.GET.get(name, "") or "") or timezone.localdate()
 
 
-def _writable(request, obj):
-    if not can_write(request.user, obj):
-        raise PermissionDenied(_("Your role may look at this but not change it."))
-    return obj
-
-
-def _command_post(request, community_id=None) -> Community:
-    """The community the user runs as the command post (the register, policy, sites, transfers)."""
-    communities = Community.objects.visible_to(request.user, write=True)
-    if community_id is not None:
-        communities = communities.filter(pk=community_id)
-    for community in communities:
-        if has_role(request.user, Role.COMMAND_POST, community_id=community.pk):
-            return community
-    raise PermissionDenied(_("Only the command post changes this."))
-
-
 def _buildings(request):
     return Building.objects.visible_to(request.user).order_by("door_sort")
 
@@ -110,7 +95,8 @@ def keyperson_detail(request, pk):
         "changes": key.changes.select_related("actor"),
         "measures": Measure.objects.filter(person=key.person).select_related("site").order_by("start", "pk"),
         "reports": key.person.health_reports.order_by("-on")[:14],
-        "form": StateForm(initial={"state": key.state}), "can_write": can_write(request.user, key),
+        "form": StateForm(initial={"state": key.state}),
+        "can_write": allowed(request.user, can.SET_STATE, key.person),
     })
 
 
@@ -118,8 +104,8 @@ def keyperson_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def person_state(request, person_pk):
     """Make a person a key person, or move them to another state."""
-    person = get_visible_or_404(Person.objects.select_related("household__building"), request.user, pk=person_pk)
-    _writable(request, person)
+    person = may(request, can.SET_STATE, get_visible_or_404(Person.objects.select_related("household__building"),
+                                                             request.user, pk=person_pk))
     form = StateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         key = services.set_state(request.user, person, form.cleaned_data["state"], on=form.cleaned_data["on"],
@@ -163,7 +149,7 @@ def violation_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def violation_create(request, person_pk):
-    person = _writable(request, get_visible_or_404(Person.objects.all(), request.user, pk=person_pk))
+    person = may(request, can.RECORD_VIOLATION, get_visible_or_404(Person.objects.all(), request.user, pk=person_pk))
     form = ViolationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.record_violation(request.user, person, form.cleaned_data["what"], form.cleaned_data["action"],
@@ -190,8 +176,8 @@ def arrival_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def arrival_create(request, person_pk):
-    person = _writable(request, get_visible_or_404(Person.objects.select_related("household__building"),
-                                                   request.user, pk=person_pk))
+    person = may(request, can.REPORT_ARRIVAL, get_visible_or_404(Person.objects.select_related("household__building"),
+                                                                  request.user, pk=person_pk))
     form = ArrivalForm(request.POST or None, areas=RiskArea.objects.filter(community_id=person.community_id))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -215,7 +201,6 @@ def arrival_detail(request, pk):
         "end": first.end if first else report.arrival_date + timedelta(days=6),
         "test_days": first.test_days if first else ""})
     if request.method == "POST":
-        _writable(request, report.person)
         try:
             if request.POST.get("action") == "confirm":
                 services.decide_arrival(request.user, report)
@@ -233,7 +218,7 @@ def arrival_detail(request, pk):
     return render(request, "health/arrival_detail.html", {
         "report": report, "proposed": proposed, "form": form,
         "open": report.status in (ArrivalStatus.PROPOSED, ArrivalStatus.NEEDS_DECISION),
-        "measures": report.measures.all(), "can_write": can_write(request.user, report.person),
+        "measures": report.measures.all(), "can_write": allowed(request.user, can.DECIDE_ARRIVAL, report.person),
     })
 
 
@@ -251,12 +236,15 @@ def area_list(request):
         area.level_that_day = levels.get(area.pk)
     form = AreaForm(request.POST or None)
     if request.method == "POST":
-        community = _command_post(request)
+        try:
+            community = chosen_community(request, can.RECORD_LEVEL)
+        except CommunityChoice as choice:
+            return community_choice(request, choice.choices)
         if form.is_valid():
             data = form.cleaned_data
-            area = services.get_or_create_area(community, data["name"], data["parent"])
-            services.record_level(request.user, area, data["level"], data["effective_from"], data["notice_number"])
-            messages.success(request, _("%(area)s recorded.") % {"area": area})
+            change = services.record_area_level(request.user, community, data["name"], data["parent"], data["level"],
+                                                data["effective_from"], data["notice_number"])
+            messages.success(request, _("%(area)s recorded.") % {"area": change.area})
             return redirect("area_list")
     return render(request, "health/area_list.html", {"areas": rows, "day": day, "form": form})
 
@@ -267,7 +255,7 @@ def area_detail(request, pk):
     area = get_visible_or_404(RiskArea.objects.all(), request.user, pk=pk)
     form = LevelForm(request.POST or None)
     if request.method == "POST":
-        _command_post(request, area.community_id)
+        may(request, can.RECORD_LEVEL, area)
         if form.is_valid():
             data = form.cleaned_data
             services.record_level(request.user, area, data["level"], data["effective_from"], data["notice_number"])
@@ -280,7 +268,10 @@ def area_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def notice_import(request):
     """Paste a notice, review the proposed changes (edit, untick), confirm."""
-    community = _command_post(request)
+    try:
+        community = chosen_community(request, can.RECORD_LEVEL)
+    except CommunityChoice as choice:
+        return community_choice(request, choice.choices)
     parsed, formset = None, None
     if request.method == "POST" and "confirm" in request.POST:
         formset = ChangeFormSet(request.POST)
@@ -315,9 +306,10 @@ def notice_import(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_edit(request):
-    community = Community.objects.visible_to(request.user).first()
-    if community is None:
-        raise PermissionDenied
+    try:
+        community = chosen_community(request)
+    except CommunityChoice as choice:
+        return community_choice(request, choice.choices)
     steps = PolicyStep.objects.filter(community=community)
     initial = [{"level": s.level, "order": s.order, "kind": s.kind, "days": s.days, "test_days": s.test_days}
                for s in steps] or [{"level": level, "order": n, "kind": kind, "days": days, "test_days": test_days}
@@ -325,27 +317,29 @@ def policy_edit(request):
                                    for n, (kind, days, test_days) in enumerate(rows, 1)]
     formset = PolicyFormSet(request.POST or None, initial=initial)
     if request.method == "POST":
-        community = _command_post(request, community.pk)
+        may(request, can.CHANGE_POLICY, community)
         if formset.is_valid():
             rows = [f.cleaned_data for f in formset
                     if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("days")]
             services.save_policy(request.user, community, rows)
             messages.success(request, _("Measure policy saved."))
-            return redirect("policy_edit")
+            return redirect(reverse("policy_edit") + f"?community={community.pk}")
     return render(request, "health/policy_edit.html", {
-        "formset": formset, "can_edit": has_role(request.user, Role.COMMAND_POST, community_id=community.pk)})
+        "formset": formset, "community": community,
+        "can_edit": allowed(request.user, can.CHANGE_POLICY, community)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def colour_edit(request):
     """Which warning colour each state shows; changing one recolours everyone in that state."""
-    community = Community.objects.visible_to(request.user).first()
-    if community is None:
-        raise PermissionDenied
+    try:
+        community = chosen_community(request)
+    except CommunityChoice as choice:
+        return community_choice(request, choice.choices)
     mapping = services.colours(community)
     if request.method == "POST":
-        community = _command_post(request, community.pk)
+        may(request, can.CHANGE_COLOURS, community)
         changed = 0
         for state in State.values:
             colour = request.POST.get(state, "")
@@ -353,10 +347,10 @@ def colour_edit(request):
                 services.set_colour(request.user, community, state, colour)
                 changed += 1
         messages.success(request, _("%(count)d colours changed.") % {"count": changed})
-        return redirect("colour_edit")
+        return redirect(reverse("colour_edit") + f"?community={community.pk}")
     return render(request, "health/colour_edit.html", {
         "rows": [(value, label, mapping[value]) for value, label in State.choices], "colours": Colour.choices,
-        "can_edit": has_role(request.user, Role.COMMAND_POST, community_id=community.pk)})
+        "community": community, "can_edit": allowed(request.user, can.CHANGE_COLOURS, community)})
 
 
 # --- quarantine ------------------------------------------------------------------------------
@@ -367,11 +361,12 @@ def colour_edit(request):
 def site_list(request):
     form = SiteForm(request.POST or None)
     if request.method == "POST":
-        community = _command_post(request)
+        try:
+            community = chosen_community(request, can.CREATE_SITE)
+        except CommunityChoice as choice:
+            return community_choice(request, choice.choices)
         if form.is_valid():
-            form.instance.community = community
-            site = form.save()
-            services.audit(request.user, services.AuditAction.CREATE, site)
+            services.create_site(request.user, community, form.cleaned_data)
             return redirect("site_list")
     return render(request, "health/site_list.html", {
         "sites": services.sites_with_occupancy(request.user),
@@ -387,7 +382,7 @@ def site_detail(request, pk):
                  .active_on(today).select_related("person__household__building").order_by("room", "person__name"))
     return render(request, "health/site_detail.html", {
         "site": site, "occupants": occupants, "occupied": services.occupancy(site, today), "today": today,
-        "can_manage": has_role(request.user, Role.COMMAND_POST, community_id=site.community_id)})
+        "can_manage": allowed(request.user, can.ASSIGN_ROOM, site)})
 
 
 @login_required
@@ -396,7 +391,6 @@ def measure_room(request, pk):
     measure = get_visible_or_404(Measure.objects.select_related("person"), request.user, pk=pk)
     if measure.site_id is None:
         raise Http404
-    _command_post(request, measure.community_id)
     services.set_room(request.user, measure, request.POST.get("room", ""))
     return redirect(measure.site)
 
@@ -404,14 +398,18 @@ def measure_room(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_create(request):
-    community = _command_post(request)
+    try:
+        community = chosen_community(request, can.CREATE_TRANSFER)
+    except CommunityChoice as choice:
+        return community_choice(request, choice.choices)
     today = timezone.localdate()
     waiting = (Measure.objects.visible_to(request.user).filter(community=community, kind=MeasureKind.CENTRAL,
                                                                transfer__isnull=True, end__gte=today,
                                                                cancelled=False)
                .select_related("person"))
-    form = TransferForm(request.POST or None, sites=QuarantineSite.objects.visible_to(request.user),
-                        measures=waiting, initial={"departs_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    sites = QuarantineSite.objects.visible_to(request.user).filter(community=community)
+    form = TransferForm(request.POST or None, sites=sites, measures=waiting,
+                        initial={"departs_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -431,7 +429,6 @@ def transfer_detail(request, pk):
     """The printable manifest; the command post moves the batch on (in transit, at site)."""
     transfer = get_visible_or_404(Transfer.objects.select_related("site"), request.user, pk=pk)
     if request.method == "POST":
-        _command_post(request, transfer.community_id)
         try:
             services.set_transfer_status(request.user, transfer, request.POST.get("status", ""))
         except services.HealthError as error:
@@ -439,7 +436,7 @@ def transfer_detail(request, pk):
         return redirect(transfer)
     return render(request, "health/transfer_detail.html", {
         "transfer": transfer, "people": services.manifest(transfer), "statuses": TransferStatus.choices,
-        "can_manage": has_role(request.user, Role.COMMAND_POST, community_id=transfer.community_id)})
+        "can_manage": allowed(request.user, can.SET_TRANSFER_STATUS, transfer)})
 
 
 @login_required
@@ -458,7 +455,6 @@ def seal_list(request):
 @require_POST
 def seal_check(request, pk):
     seal = get_visible_or_404(Seal.objects.select_related("household__building"), request.user, pk=pk)
-    _writable(request, seal.household)
     form = SealCheckForm(request.POST)
     if form.is_valid():
         services.check_seal(request.user, seal, form.cleaned_data["result"], note=form.cleaned_data["note"])
@@ -470,7 +466,7 @@ def seal_check(request, pk):
 @login_required
 @require_POST
 def household_seal(request, household_pk):
-    household = _writable(request, get_visible_or_404(Household.objects.all(), request.user, pk=household_pk))
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=household_pk)
     services.seal_household(request.user, household, number=request.POST.get("number", ""))
     messages.success(request, _("%(door)s sealed.") % {"door": household})
     return redirect(reverse("seal_list") + f"?building={household.building_id}")
@@ -480,7 +476,6 @@ def household_seal(request, household_pk):
 @require_POST
 def seal_remove(request, pk):
     seal = get_visible_or_404(Seal.objects.select_related("household"), request.user, pk=pk)
-    _writable(request, seal.household)
     services.remove_seal(request.user, seal)
     return redirect(reverse("seal_list") + f"?building={seal.household.building_id}")
 
@@ -500,9 +495,6 @@ def measure_receive(request, pk):
     measure = get_visible_or_404(Measure.objects.select_related("person"), request.user, pk=pk)
     if measure.kind != MeasureKind.CENTRAL:
         raise Http404
-    # The person is received at the checkpoint: its guard records it as well as the person's staff.
-    if not has_role(request.user, Role.GUARD, community_id=measure.community_id):
-        _writable(request, measure.person)
     form = ReceptionForm(request.POST)
     if form.is_valid():
         services.receive(request.user, measure, next_days=form.cleaned_data["next_days"] or 0,
@@ -515,7 +507,7 @@ def measure_receive(request, pk):
 @require_http_methods(["GET", "POST"])
 def person_measure(request, person_pk):
     """Put a key person (a close contact, a case) under a measure by hand."""
-    person = _writable(request, get_visible_or_404(Person.objects.all(), request.user, pk=person_pk))
+    person = may(request, can.START_MEASURE, get_visible_or_404(Person.objects.all(), request.user, pk=person_pk))
     today = timezone.localdate()
     form = MeasureForm(request.POST or None, initial={"start": today, "end": today + timedelta(days=6)})
     if request.method == "POST" and form.is_valid():

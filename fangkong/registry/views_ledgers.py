@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core import services
-from fangkong.core.models import WRITING_ROLES, Building, CareTag, Community, Grid, Residency
-from fangkong.core.scope import get_visible_or_404, has_role
+from fangkong.core.actions import allowed
+from fangkong.core.models import Building, CareTag, Community, Grid, Residency
+from fangkong.core.pages import may
+from fangkong.core.scope import get_visible_or_404
 from fangkong.lib.masking import mask_id, mask_phone
 from fangkong.lib.tasks import enqueue
 
+from . import actions as can
 from .forms_ledgers import ImportForm, RevealExportForm
 from .ledger import columns
 from .ledger.exporter import ExportRefused, ExportScope, export_people, write_template
@@ -31,9 +34,11 @@ PREVIEW_ROWS = 8
 EXPORT_PARAMS = {"download", "community", "grid", "building", "q", "tag", "residency"}
 
 
-def _require_writer(user):
-    if not has_role(user, *WRITING_ROLES):
-        raise PermissionDenied(_("Only the command post, grid and building staff import and export ledgers."))
+def _require_some(user, action):
+    """Refuse the page to a user who may take the action in no community (the service checks
+    the community acted on)."""
+    if not allowed(user, action):
+        raise PermissionDenied(str(action.message))
 
 
 def jobs_for(user):
@@ -73,8 +78,9 @@ def _preview(ledger) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_import(request):
-    _require_writer(request.user)
-    communities = Community.objects.visible_to(request.user, write=True)
+    _require_some(request.user, can.IMPORT_LEDGER)
+    communities = Community.objects.filter(pk__in=[c.pk for c in Community.objects.visible_to(request.user)
+                                                   if allowed(request.user, can.IMPORT_LEDGER, c)])
     form = ImportForm(request.POST or None, request.FILES or None, communities=communities)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -126,8 +132,7 @@ def _job_context(job):
 @login_required
 @require_POST
 def import_start(request, pk):
-    job = _job(request.user, pk)
-    _require_writer(request.user)
+    job = may(request, can.IMPORT_LEDGER, _job(request.user, pk))
     waiting = job.status == ImportStatus.PENDING and not (job.mapping or {}).get("confirmed_at")
     if waiting or is_stalled(job):
         job.status = ImportStatus.PENDING
@@ -154,7 +159,7 @@ def import_errors(request, pk):
 
 @login_required
 def import_list(request):
-    _require_writer(request.user)
+    _require_some(request.user, can.IMPORT_LEDGER)
     jobs = jobs_for(request.user).select_related("community", "created_by")[:100]
     return render(request, "registry/ledger_import_list.html", {"jobs": jobs})
 
@@ -181,7 +186,7 @@ def _xlsx_response(handle, stem):
 def ledger_export(request):
     """GET with scope parameters (or download=1) gives the masked ledger at once, so a list page
     can link to it. The page's form posts: masked, or whole numbers with a reason."""
-    _require_writer(request.user)
+    _require_some(request.user, can.EXPORT_PEOPLE)
     scope = _export_scope(request)
     can_reveal = services.can_reveal(request.user)
     reveal = request.method == "POST" and request.POST.get("mode") == "reveal"

@@ -14,10 +14,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangkong.core.models import Building, Community, Grid, Household, Person, Role
-from fangkong.core.scope import can_write, get_visible_or_404, has_role
+from fangkong.core.actions import allowed
+from fangkong.core.models import Building, Community, Grid, Household, Person
+from fangkong.core.pages import community_choice, may
+from fangkong.core.scope import get_visible_or_404
 from fangkong.core.services import DuplicateIdNumber
 
+from . import actions as can
 from . import screening
 from .forms_screening import AddPersonForm, CloseForm, MemberForm, RoundForm, VisitForm
 from .models import MemberCheck, Outcome, RoundMember, ScreeningRound
@@ -42,9 +45,7 @@ def _writable_household(request, round_, household_pk):
     household = get_visible_or_404(Household.objects.select_related("building"), request.user, pk=household_pk)
     if not screening.round_households(round_).filter(pk=household.pk).exists():
         raise Http404
-    if not can_write(request.user, household):
-        raise PermissionDenied(_("Your role may look at this but not change it."))
-    return household
+    return may(request, can.RECORD_VISIT, household)
 
 
 def _new_client_id():
@@ -55,20 +56,25 @@ def _new_client_id():
 @require_GET
 def round_list(request):
     rounds = ScreeningRound.objects.visible_to(request.user).select_related("community")
-    creatable = [c for c in Community.objects.visible_to(request.user, write=True)
-                 if screening.can_create_round(request.user, c)]
+    creatable = [c for c in Community.objects.visible_to(request.user) if screening.can_create_round(request.user, c)]
     return render(request, "registry/round_list.html", {"rounds": rounds, "can_create": bool(creatable)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_create(request):
-    communities = [c for c in Community.objects.visible_to(request.user, write=True)
+    communities = [c for c in Community.objects.visible_to(request.user).order_by("name", "pk")
                    if screening.can_create_round(request.user, c)]
     if not communities:
-        raise PermissionDenied(_("Only the command post or a grid leader starts a screening round."))
-    community = communities[0]
-    command_post = has_role(request.user, Role.COMMAND_POST, community_id=community.pk)
+        raise PermissionDenied(str(can.CREATE_ROUND.message))
+    # The community the round is for: the user's only one, or the one they chose (never the first).
+    wanted = request.POST.get("community") or request.GET.get("community") or ""
+    community = next((c for c in communities if str(c.pk) == wanted), None)
+    if community is None:
+        if len(communities) > 1 or wanted:
+            return community_choice(request, communities)
+        community = communities[0]
+    command_post = allowed(request.user, can.SCREEN_WHOLE_COMMUNITY, community)
     form = RoundForm(
         request.POST or None,
         initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)},
@@ -288,7 +294,7 @@ def round_coverage(request, pk):
 def round_close(request, pk):
     round_ = _round(request, pk)
     if not screening.can_manage_round(request.user, round_):
-        raise PermissionDenied(_("Only the command post, or the grid leader of the round's grids, closes it."))
+        raise PermissionDenied(str(can.CLOSE_ROUND.message))
     left = screening.households_left(round_).count()
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

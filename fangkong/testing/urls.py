@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/untested.xlsx", views.testround_untested_xlsx, name="testround_untested_xlsx"),
     path("<int:pk>/home-sampling/", views.testround_home_sampling, name="testround_home_sampling"),
     path("<int:pk>/retests/", views.testround_retests, name="testround_retests"),
+    path("<int:pk>/retest-round/", views.testround_retest_round, name="testround_retest_round"),
     path("<int:pk>/results/", views.testround_results, name="testround_results"),
     path("code/", views.person_code, name="testing_person_code"),
     path("code/revoke/", views.person_code_revoke, name="testing_person_code_revoke"),

@@ -18,13 +18,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fangkong.core.actions import allowed
 from fangkong.core.models import AuditAction, Building, Community, Grid, Household, Person
-from fangkong.core.scope import get_visible_or_404, has_role
+from fangkong.core.pages import community_choice, may
+from fangkong.core.scope import get_visible_or_404
 from fangkong.core.services import audit
 from fangkong.documents.views import pdf_response
 from fangkong.lib.masking import mask_name
 from fangkong.registry.views_ledgers import XLSX
 
+from . import actions as can
 from . import codes, dorfman, exports, pdf, scanning, services
 from .api import read_upload
 from .models import AntigenReport, AntigenResult, PersonCode, PoolSize, TestRound
@@ -73,17 +76,24 @@ class RoundForm(forms.Form):
 @require_GET
 def testround_list(request):
     rounds = TestRound.objects.visible_to(request.user).select_related("community")
-    can_create = any(services.can_manage(request.user, c.pk) for c in Community.objects.visible_to(request.user))
+    can_create = any(allowed(request.user, can.CREATE_ROUND, c) for c in Community.objects.visible_to(request.user))
     return render(request, "testing/round_list.html", {"rounds": rounds, "can_create": can_create})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def testround_create(request):
-    communities = [c for c in Community.objects.visible_to(request.user) if services.can_manage(request.user, c.pk)]
+    communities = [c for c in Community.objects.visible_to(request.user).order_by("name", "pk")
+                   if allowed(request.user, can.CREATE_ROUND, c)]
     if not communities:
-        raise PermissionDenied(_("Only the command post or a grid leader starts a testing round."))
-    community = communities[0]
+        raise PermissionDenied(str(can.CREATE_ROUND.message))
+    # The community the round is for: the user's only one, or the one they chose (never the first).
+    wanted = request.POST.get("community") or request.GET.get("community") or ""
+    community = next((c for c in communities if str(c.pk) == wanted), None)
+    if community is None:
+        if len(communities) > 1 or wanted:
+            return community_choice(request, communities)
+        community = communities[0]
     form = RoundForm(request.POST or None, initial={"date": timezone.localdate()},
                      grids=Grid.objects.visible_to(request.user).filter(community=community),
                      buildings=Building.objects.visible_to(request.user).filter(community=community))
@@ -109,17 +119,27 @@ def testround_detail(request, pk):
     cover = services.coverage(round_, request.user)
     return render(request, "testing/round_detail.html", {
         "round": round_, "cover": cover, "tally": cover.community,
-        "can_manage": services.can_manage(request.user, round_.community_id),
-        "can_scan": services.can_scan(request.user, round_.community_id),
+        "can_manage": allowed(request.user, can.IMPORT_RESULTS, round_),
+        "can_scan": allowed(request.user, can.SCAN, round_),
+        "can_retest": (round_.pool_size != PoolSize.SINGLE and allowed(request.user, can.CREATE_RETEST_ROUND, round_)
+                       and services.retest_persons(round_).exists()),
     })
+
+
+@login_required
+@require_POST
+def testround_retest_round(request, pk):
+    """单管复核: the single-tube round over this round's retest list, started from its page."""
+    round_ = _round(request, pk)
+    retest = services.create_retest_round(request.user, round_)
+    messages.success(request, _("Testing round %(name)s started.") % {"name": retest.name})
+    return redirect(retest)
 
 
 @login_required
 @require_GET
 def testround_sampler(request, pk):
-    round_ = _round(request, pk)
-    if not services.can_scan(request.user, round_.community_id):
-        raise PermissionDenied(_("Your role does not scan swabs."))
+    round_ = may(request, can.SCAN, _round(request, pk))
     return render(request, "testing/sampler.html", {"round": round_})
 
 
@@ -192,9 +212,7 @@ class ResultsForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def testround_results(request, pk):
-    round_ = _round(request, pk)
-    if not services.can_manage(request.user, round_.community_id):
-        raise PermissionDenied(_("Only the command post or a grid leader imports results."))
+    round_ = may(request, can.IMPORT_RESULTS, _round(request, pk))
     form = ResultsForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -337,4 +355,4 @@ def antigen(request):
     rows = [(p, reported.get(p.pk, "")) for p in persons]
     return render(request, "testing/antigen_building.html", {
         "building": building, "rows": rows, "choices": AntigenResult.choices, "today": today,
-        "can_write": has_role(request.user, "command_post", "grid_leader", "grid_worker", "building_leader")})
+        "can_write": allowed(request.user, can.RECORD_ANTIGEN, building)})

@@ -12,8 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fangkong.core.actions import allowed
 from fangkong.core.models import Building
+from fangkong.core.pages import may
 
+from . import actions as can
 from . import schedule, services
 from .views import _building_param, _round
 
@@ -48,7 +51,7 @@ class PlanForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def testround_schedule(request, pk):
     round_ = _round(request, pk)
-    can_manage = services.can_manage(request.user, round_.community_id)
+    can_manage = allowed(request.user, can.PLAN_SCHEDULE, round_)
     buildings = schedule.buildings(round_, request.user)
     unplanned = list(schedule.unplanned(round_, request.user))
     form = None
@@ -56,8 +59,7 @@ def testround_schedule(request, pk):
         form = PlanForm(request.POST if request.POST.get("action") == "plan" else None, points=round_.point_list,
                         buildings=buildings, initial={"buildings": unplanned})
     if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied(_("Only the command post or a grid leader plans the schedule."))
+        may(request, can.PLAN_SCHEDULE, round_)
         try:
             if request.POST.get("action") == "unplan":
                 building = _building_param(request)

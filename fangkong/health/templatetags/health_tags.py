@@ -10,8 +10,9 @@ from datetime import timedelta
 from django import template
 from django.utils import timezone
 
-from fangkong.core.scope import can_write
+from fangkong.core.actions import allowed
 
+from .. import actions as can
 from .. import services
 from ..models import KeyPerson, Measure
 
@@ -57,7 +58,7 @@ def person_health(context, person):
     measures = list(Measure.objects.visible_to(user).filter(person=person, cancelled=False, end__gte=today)
                     .select_related("site").order_by("start"))
     return {"person": person, "key": key, "measures": measures, "today": today,
-            "can_write": can_write(user, person)}
+            "can_write": allowed(user, can.SET_STATE, person)}
 
 
 @register.inclusion_tag("health/_household_seal.html", takes_context=True)
@@ -69,5 +70,5 @@ def household_seal(context, household):
     today = timezone.localdate()
     seal = Seal.objects.visible_to(user).filter(household=household, removed_on__isnull=True).first()
     check = SealCheck.objects.filter(seal=seal, on=today).first() if seal else None
-    return {"household": household, "seal": seal, "check": check, "can_write": can_write(user, household),
-            "csrf_token": context.get("csrf_token")}
+    return {"household": household, "seal": seal, "check": check,
+            "can_write": allowed(user, can.SEAL_HOUSEHOLD, household), "csrf_token": context.get("csrf_token")}

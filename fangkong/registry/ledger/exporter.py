@@ -17,9 +17,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from fangkong.core import services
-from fangkong.core.models import AuditAction, AuditEntry, CareTag, Person, PersonTag, Residency
+from fangkong.core.actions import NotAllowed, allowed, require
+from fangkong.core.models import AuditAction, AuditEntry, CareTag, Community, Person, PersonTag, Residency
 from fangkong.lib.idnumber import make
 from fangkong.lib.masking import mask_id, mask_phone
+from fangkong.registry.actions import EXPORT_PEOPLE
 
 from . import columns
 from .report import safe_row
@@ -51,8 +53,16 @@ class ExportScope:
         return ", ".join(parts) or _("everything visible")
 
 
+def exportable_communities(user) -> list[int]:
+    """The communities whose people the user may export (a sampler of one community who is grid
+    staff in another exports the other's only)."""
+    return [c.pk for c in Community.objects.visible_to(user) if allowed(user, EXPORT_PEOPLE, c)]
+
+
 def persons_for_export(user, scope: ExportScope):
     persons = Person.objects.all() if user is None else Person.objects.visible_to(user)
+    if user is not None and not user.is_superuser:
+        persons = persons.filter(community_id__in=exportable_communities(user))
     if scope.community_id:
         persons = persons.filter(community_id=scope.community_id)
     if scope.grid_id:
@@ -72,6 +82,11 @@ def persons_for_export(user, scope: ExportScope):
 def export_people(user, scope: ExportScope, *, reveal_reason: str = "", out=None) -> tuple[object, int]:
     """Write the ledger to ``out`` (a path or binary file; a temporary file when None) and
     return (out, number of persons). ``user`` None is the command line: masked only."""
+    if user is not None:
+        if scope.community_id:
+            require(user, EXPORT_PEOPLE, scope.community_id)
+        elif not allowed(user, EXPORT_PEOPLE):
+            raise NotAllowed(EXPORT_PEOPLE.message, EXPORT_PEOPLE)
     reveal_reason = (reveal_reason or "").strip()
     reveal = bool(reveal_reason)
     if reveal and (user is None or not services.can_reveal(user)):

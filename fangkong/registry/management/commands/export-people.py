@@ -6,6 +6,7 @@ to reveal them) and --reveal-reason; the export is written to the audit log eith
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from fangkong.core.actions import NotAllowed
 from fangkong.core.models import Building, Community, Grid
 from fangkong.registry.ledger.exporter import ExportRefused, ExportScope, export_people
 
@@ -48,6 +49,6 @@ class Command(BaseCommand):
         try:
             _out, count = export_people(user, scope, reveal_reason=options["reveal_reason"],
                                         out=options["output"])
-        except ExportRefused as error:
+        except (ExportRefused, NotAllowed) as error:
             raise CommandError(error.message, returncode=2) from None
         self.stdout.write(f"{count} → {options['output']}")
