@@ -1,10 +1,13 @@
-from .models import WRITING_ROLES
+from . import core_actions as can
+from .actions import allowed
 from .scope import reaches
 
 
 def fangkong(request):
     user = getattr(request, "user", None)
     roles = sorted({reach.role for reach in reaches(user)}) if user else []
-    # Whether the user changes anything anywhere: the top bar offers the ledger pages only then.
-    return {"user_roles": roles, "user_writes": bool(WRITING_ROLES.intersection(roles))
-            or getattr(user, "is_superuser", False)}
+    # Menu entries only (the pages and services decide again): whether the user keeps the register
+    # somewhere (the ledger pages, exports), and reads an audit log somewhere.
+    return {"user_roles": roles,
+            "user_writes": bool(user) and allowed(user, can.UPDATE_PERSON),
+            "user_audits": bool(user) and allowed(user, can.READ_AUDIT_LOG)}

@@ -9,11 +9,12 @@ a role that reaches the person, the per-person reveal permission (the service ch
 from django.utils.translation import gettext_lazy as _
 
 from .actions import declare
-from .models import Role
+from .models import WRITING_ROLES, Role
 
 # The roles that keep the register of places and people (a sampler, a guard, a delivery
-# volunteer and a district viewer look, they do not edit).
-STAFF = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER}
+# volunteer and a district viewer look, they do not edit): the roles whose rows scope's
+# ``visible_to(write=True)`` reaches, one set for both.
+STAFF = frozenset(WRITING_ROLES)
 MAY_NOT_CHANGE = _("Your role may look at this but not change it.")
 
 CREATE_PERSON = declare("core.create_person", STAFF, _("Your role may not add people."), reach=True)

@@ -137,9 +137,6 @@ class ScopedQuerySet(models.QuerySet):
         # primary key through a subquery instead of joining.
         return self.filter(pk__in=self.model._base_manager.filter(condition).values("pk"))
 
-    def writable_by(self, user):
-        return self.visible_to(user, write=True)
-
 
 def get_visible_or_404(queryset, user, write: bool = False, **lookup):
     """The object if the user may see it (or change it); otherwise 404, never 403, so that

@@ -379,10 +379,3 @@ def overview(user):
             for zone, zone_grids in zones.items()
         ]
     return communities
-
-
-def unit_counts(grid: Grid, user):
-    units = Unit.objects.visible_to(user).filter(grid=grid)
-    return units.annotate(n_buildings=Count("buildings", distinct=True))
-
-

@@ -56,16 +56,6 @@ class ImportJob(models.Model):
     def get_absolute_url(self):
         return reverse("import_detail", args=[self.pk])
 
-    @property
-    def taken(self):
-        return self.created + self.updated + self.unchanged
-
-    @property
-    def progress_percent(self):
-        if not self.total_rows:
-            return 0 if self.status != ImportStatus.DONE else 100
-        return min(100, round(100 * self.processed_rows / self.total_rows))
-
 
 class ScreeningRound(models.Model):
     """摸排: a door-to-door count over a scope, with a start and an end.

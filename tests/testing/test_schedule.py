@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from fangkong.core.actions import NotAllowed
 from fangkong.core.models import AuditAction, AuditEntry
 from fangkong.testing import scanning, schedule, services
 from fangkong.testing.models import SamplingSlot
@@ -68,7 +69,7 @@ def test_buildings_outside_the_round_are_refused_by_door_number(world, command):
 
 def test_only_the_command_post_or_a_grid_leader_plans(world, test_round):
     for role in ("building_leader", "sampler", "grid_worker"):
-        with pytest.raises(services.TestingError) as refused:
+        with pytest.raises(NotAllowed) as refused:
             schedule.plan(world.users[role], test_round, [world.building_a], point="广场", start=dt.time(8, 0),
                           minutes=30)
         assert refused.value.code == "not_allowed"
