@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -72,3 +73,25 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     result = subprocess.run([sys.executable, "-m", "fangkong", "check"], env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0 and "FANGKONG_SECRET_KEY" in result.stderr
+
+
+def test_a_yes_no_setting_it_cannot_read_stops_the_start(tmp_path):
+    env = dict(os.environ, FANGKONG_PRODUCTION="ture", FANGKONG_DATA_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "fangkong", "check"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0 and "FANGKONG_PRODUCTION='ture' is not a yes/no value" in result.stderr
+
+
+def test_yes_no_settings_read_the_usual_words(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from fangkong.settings import envbool
+
+    for word, meaning in [("1", True), ("Yes", True), (" on ", True), ("0", False), ("off", False), ("NO", False)]:
+        monkeypatch.setenv("FANGKONG_TEST_FLAG", word)
+        assert envbool("FANGKONG_TEST_FLAG") is meaning, word
+    monkeypatch.setenv("FANGKONG_TEST_FLAG", "")
+    assert envbool("FANGKONG_TEST_FLAG", True) is True
+    monkeypatch.setenv("FANGKONG_TEST_FLAG", "y")
+    with pytest.raises(ImproperlyConfigured):
+        envbool("FANGKONG_TEST_FLAG")

@@ -58,7 +58,7 @@ def test_new_persons_are_what_the_orm_service_would_create(world, tmp_path):
     assert (result.created, result.reported) == (len(CASES), 0), result.summary()
     for row, data, tags in CASES:
         imported = Person.objects.get(community=world.community, name=row[0])
-        reference = services.create_person(None, world.other_community, data, tags=tags,
+        reference = services.create_person(world.users["outsider"], world.other_community, data, tags=tags,
                                            household=world.other_household)
         for model_field in Person._meta.concrete_fields:
             if model_field.name not in SKIP:
