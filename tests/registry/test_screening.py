@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from fangkong.core.actions import NotAllowed
 from fangkong.core.models import (
     AuditEntry,
     Building,
@@ -504,7 +505,7 @@ def test_only_the_command_post_screens_the_whole_community(world):
     with pytest.raises(screening.ScreeningError) as error:
         screening.create_round(leader, world.community, name="网格二", grids=[world.grid2])
     assert error.value.code == "outside_grids"
-    with pytest.raises(screening.ScreeningError):
+    with pytest.raises(NotAllowed):
         screening.create_round(world.users["building_leader"], world.community, name="楼",
                                buildings=[world.building_a])
     round_ = screening.create_round(leader, world.community, name="网格一", grids=[world.grid1])
