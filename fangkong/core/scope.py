@@ -159,5 +159,14 @@ def has_role(user, *roles, community_id=None) -> bool:
     )
 
 
+def own_building_ids(user, community_id) -> set[int]:
+    """The buildings the user answers for (包保) as building leader in the community: the doors
+    their lists show first."""
+    from .models import Role
+
+    return {pk for reach in reaches(user) if reach.role == Role.BUILDING_LEADER and reach.community_id == community_id
+            for pk in reach.building_ids}
+
+
 def can_write(user, obj) -> bool:
     return type(obj).objects.all().visible_to(user, write=True).filter(pk=obj.pk).exists()
