@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fangkong.core.models import AuditAction, Building, Community, Grid, Household, Person
 from fangkong.core.scope import get_visible_or_404, has_role
 from fangkong.core.services import audit
-from fangkong.documents.views import pdf_response
 from fangkong.lib.masking import mask_name
+from fangkong.lib.pdf import pdf_response
 from fangkong.registry.views_ledgers import XLSX
 
 from . import codes, dorfman, exports, pdf, scanning, services

@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from fangkong.core.models import AuditEntry, Building, Household, Person
-from fangkong.documents import fonts, sheets
+from fangkong.documents import sheets
+from fangkong.lib import pdf as fonts
 from fangkong.lib.masking import mask_id, mask_phone
 from tests.factories import id_number
 
@@ -344,7 +345,7 @@ def test_without_a_truetype_font_the_sheets_fall_back_to_stsong_and_warn_once(wo
     monkeypatch.setenv(fonts.ENV_VAR, "/nonexistent/font.ttf")
     monkeypatch.setattr(fonts, "KNOWN_PATHS", [])
     fonts.reset()
-    with caplog.at_level(logging.WARNING, logger="fangkong.documents"):
+    with caplog.at_level(logging.WARNING, logger="fangkong.pdf"):
         content = sheets.occupancy_pdf(Building.objects.filter(pk=world.building_a.pk), world.users["command_post"])
         sheets.temperature_pdf(Household.objects.filter(pk=world.household_a1.pk), None, world.users["command_post"])
     assert not fonts.sheet_font().embedded
@@ -362,7 +363,7 @@ def test_without_a_truetype_font_the_sheets_fall_back_to_stsong_and_warn_once(wo
 def test_unusable_fonts_are_passed_over(path, why, caplog):
     if not Path(path).is_file():
         pytest.skip(f"{path} is not installed")
-    with caplog.at_level(logging.WARNING, logger="fangkong.documents"):
+    with caplog.at_level(logging.WARNING, logger="fangkong.pdf"):
         assert fonts.load_truetype(path) is None, why
     assert any(path in r.getMessage() for r in caplog.records)
 

@@ -59,6 +59,7 @@ from fangkong.core.models import (
 from fangkong.core.scope import has_role, reaches
 from fangkong.lib import idnumber
 from fangkong.lib import phone as phone_lib
+from fangkong.lib.rooms import floor_of
 
 from . import columns
 from .reader import Ledger, LedgerError, open_ledger
@@ -562,7 +563,7 @@ class _Importer:
                         % {"room": row.room, "door": row.building_obj.door_number}])
                     continue
                 household = Household(community=community, building=row.building_obj, room=key[1],
-                                      floor=columns.floor_of(key[1]))
+                                      floor=floor_of(key[1]))
                 missing[key] = household
             row.household = household
             result.append(row)
