@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class HealthConfig(AppConfig):
     name = "fangkong.health"
     verbose_name = _("Health control")
+
+    def ready(self):
+        from fangkong.core import hooks
+
+        hooks.register("home_panel", "fangkong.health.panels.home_panel", order=10)
+        hooks.register("person_block", "fangkong.health.panels.person_block", order=10)
+        hooks.register("household_block", "fangkong.health.panels.household_block", order=10)

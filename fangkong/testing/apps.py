@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TestingConfig(AppConfig):
     name = "fangkong.testing"
     verbose_name = _("Testing rounds")
+
+    def ready(self):
+        from fangkong.core import hooks
+
+        hooks.register("home_panel", "fangkong.testing.panels.home_panel", order=20)
+        hooks.register("person_block", "fangkong.testing.panels.person_block", order=20)
