@@ -377,3 +377,15 @@ def test_a_building_too_big_for_one_page_continues_with_the_floor_labelled_again
     assert sum(len(chunk) for _label, chunk in printed) == 80 * 60  # every household printed once
     assert all(page[0][0] for page in layout.pages)  # each page starts with a floor label
     assert len(layout.pages[0]) * layout.row_height <= 600
+
+
+def test_the_temperature_sheet_prints_the_fever_threshold_the_reports_use(world, login, truetype_font):
+    from decimal import Decimal
+
+    from fangkong.health import services as health
+    from fangkong.lib.fever import FEVER_FROM
+
+    assert sheets.FEVER_FROM is FEVER_FROM and health.FEVER_FROM is FEVER_FROM  # one figure, not two copies
+    response = login(world.users["command_post"]).get(f"/sheets/households/{world.household_b1.pk}/temperature.pdf")
+    assert f"{FEVER_FROM}" in page_texts(response.content)[0]
+    assert health.is_fever(FEVER_FROM, []) and not health.is_fever(FEVER_FROM - Decimal("0.1"), [])
