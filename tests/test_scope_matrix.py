@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
+from fangkong.core.operations import refresh_reach
 from fangkong.registry.models import ImportJob, ScreeningRound
-from fangkong.registry.screening import refresh_reach
 
 MODELS = {
     "import": ImportJob, "round": ScreeningRound,

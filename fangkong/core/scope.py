@@ -123,6 +123,19 @@ def _path_repeats_rows(model, key: str) -> bool:
     return False
 
 
+@functools.cache
+def _building_implied(model) -> bool:
+    """Whether a row matched through the model's grid or building path always has a building at
+    the end of its building path (a grid path that runs through the building relation): then
+    ``building IS NOT NULL`` may be said on its own."""
+    paths = model.scope_paths
+    building = paths.get("building", "")
+    if not building.endswith("_id") or building.endswith("__id"):
+        return False  # the model itself (a building's "id"), or a to-many path
+    through = building[:-len("_id")] + "__"
+    return "grid" not in paths or paths["grid"].startswith(through)
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user, write: bool = False):
         condition, used = _scope(self.model, user, write)
@@ -131,8 +144,17 @@ class ScopedQuerySet(models.QuerySet):
         if not any(_path_repeats_rows(self.model, key) for key in used):
             # Every path followed is a chain of to-one relations (a person's household's
             # building; any model's community for a user who reaches whole communities): a
-            # plain filter cannot repeat a row, and the planner has one self-join less to plan.
-            return self.filter(condition)
+            # plain filter cannot repeat a row, and the planner has one self-join less to plan
+            # (and may walk an index in order: the health register's first page of 100,000 key
+            # persons in a few ms instead of ~500 ms, benchmarks/health_register.py).
+            scoped = self.filter(condition)
+            if used & {"grid", "building"} and "owner" not in used and _building_implied(self.model) \
+                    and not any(reach.whole_community for reach in reaches(user)):
+                # Only grid and building paths can match: say so in a filter of its own, which
+                # turns the OR's outer joins into inner ones, so the database may start from the
+                # buildings (a building leader's register: 220 ms before, under 10 ms with it).
+                scoped = scoped.filter(**{self.model.scope_paths["building"] + "__isnull": False})
+            return scoped
         # Paths through a to-many relation (a grid "has" buildings) would repeat rows: filter by
         # primary key through a subquery instead of joining.
         return self.filter(pk__in=self.model._base_manager.filter(condition).values("pk"))
@@ -154,6 +176,15 @@ def has_role(user, *roles, community_id=None) -> bool:
         reach.role in roles and (community_id is None or reach.community_id == community_id)
         for reach in reaches(user)
     )
+
+
+def own_building_ids(user, community_id) -> set[int]:
+    """The buildings the user answers for (包保) as building leader in the community: the doors
+    their lists show first."""
+    from .models import Role
+
+    return {pk for reach in reaches(user) if reach.role == Role.BUILDING_LEADER and reach.community_id == community_id
+            for pk in reach.building_ids}
 
 
 def can_write(user, obj) -> bool:

@@ -28,9 +28,10 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from fangkong.core.models import Building, Household, HouseholdStatus, Person
+from fangkong.lib.fever import FEVER_FROM
 from fangkong.lib.naturalsort import natural_key
-
-from .fonts import sheet_font
+from fangkong.lib.pdf import sheet_font
+from fangkong.lib.rooms import floor_of
 
 # Fill levels (PDF DeviceGray, 0 black .. 1 white) of the shaded cells. Black text stays readable
 # on both (contrast 11:1 and 6:1) and both survive a cheap photocopier.
@@ -40,7 +41,6 @@ SHADES = {HouseholdStatus.AWAY: SHADE_AWAY, HouseholdStatus.VACANT: SHADE_VACANT
 
 MARGIN = 14 * mm
 TEMPERATURE_DAYS = 14
-FEVER_CELSIUS = "37.3"
 
 
 # --- drawing helpers ------------------------------------------------------------------------
@@ -138,14 +138,6 @@ class OccupancyLayout:
     pages: list = field(default_factory=list)  # per page: [(label or "", [slots])]
 
 
-def infer_floor(room: str) -> int | None:
-    """301 is on floor 3 and 1203 on floor 12, the usual Chinese numbering; anything else: None."""
-    match = re.fullmatch(r"(\d{1,2})(\d{2})", room.strip())
-    if match and int(match.group(1)) > 0:
-        return int(match.group(1))
-    return None
-
-
 def floor_label(floor: int | None) -> str:
     if floor is None:
         return _("Floor ?")
@@ -168,7 +160,7 @@ def floor_rows(building: Building, households: list) -> list[FloorRow]:
     otherwise each floor lists its rooms in natural order."""
     by_floor = defaultdict(list)
     for household in households:
-        floor = household.floor if household.floor is not None else infer_floor(household.room)
+        floor = household.floor if household.floor is not None else floor_of(household.room)
         by_floor[floor].append(household)
     floors = sorted((f for f in by_floor if f is not None), reverse=True)
     if building.floors:  # floors with nobody registered show as empty rows: 不漏一户
@@ -508,7 +500,7 @@ def _temperature_header(sheet: Sheet, household: Household, dates: list[date], c
     period = _("%(start)s to %(end)s") % {"start": f"{dates[0]:%Y-%m-%d}", "end": f"{dates[-1]:%Y-%m-%d}"}
     sheet.text(MARGIN, top - 48, labelled(_("Monitoring period"), period), 10)
     advice = _("Take your temperature every morning and afternoon and write it here; "
-               "at %(fever)s ℃ or above tell your building leader at once.") % {"fever": FEVER_CELSIUS}
+               "at %(fever)s ℃ or above tell your building leader at once.") % {"fever": FEVER_FROM}
     sheet.text(MARGIN, top - 62, advice, 9.5, width=sheet.width - 2 * MARGIN)
 
 

@@ -3,10 +3,9 @@
 access to personal data."""
 
 from datetime import date
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -14,19 +13,9 @@ from django.views.decorators.http import require_GET
 from fangkong.core.models import AuditAction, Building, Grid, Household
 from fangkong.core.scope import get_visible_or_404
 from fangkong.core.services import audit
+from fangkong.lib.pdf import pdf_response
 
 from . import sheets
-
-
-def pdf_response(content: bytes, ascii_name: str, name: str) -> HttpResponse:
-    """Shown in the browser (inline), saved under ``name`` (UTF-8, RFC 6266) or, by old
-    clients, under ``ascii_name``."""
-    response = HttpResponse(content, content_type="application/pdf")
-    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in ascii_name)
-    response["Content-Disposition"] = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    # Personal data: no shared cache keeps a copy.
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _start_date(request) -> date | None:

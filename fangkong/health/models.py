@@ -15,31 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import Community, Household, Person
-from fangkong.core.scope import ScopedQuerySet, reaches, scope_q
-
-
-class ScopedDirectly(ScopedQuerySet):
-    """Scope through the one mechanism (``core.scope.scope_q``), applied as a plain WHERE.
-
-    ``ScopedQuerySet.visible_to`` wraps the condition in ``pk IN (subquery)`` because some paths
-    (a grid "has" buildings) go through to-many relations and would repeat rows. Every path of the
-    health models goes through foreign keys only (person > household > building > grid), so no row
-    can repeat, and the plain WHERE lets the database walk the register's index in order instead
-    of materialising the whole community's ids first: 100,000 key persons, first page in a few ms
-    instead of ~500 ms (benchmarks/health_register.py)."""
-
-    def visible_to(self, user, write: bool = False):
-        condition = scope_q(self.model, user, write=write)
-        if condition is None:
-            return self
-        scoped = self.filter(condition)
-        building = self.model.scope_paths.get("building")
-        if building and not any(reach.whole_community for reach in reaches(user)):
-            # Only grid and building paths can match: say so in a filter of its own, which turns
-            # the OR's outer joins into inner ones, so the database may start from the buildings.
-            scoped = scoped.filter(**{building + "__isnull": False})
-        return scoped
-
+from fangkong.core.scope import ScopedQuerySet
 
 PERSON_SCOPE = {"community": "community_id", "grid": "person__household__building__grid_id",
                 "building": "person__household__building_id"}
@@ -65,7 +41,7 @@ class RiskArea(models.Model):
     parent = models.CharField(_("belongs to"), max_length=200, blank=True,
                               help_text=_("County, district and town, as the notice names them"))
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = COMMUNITY_SCOPE
     route_key = "area"
 
@@ -121,7 +97,7 @@ class PolicyStep(models.Model):
     test_days = models.CharField(_("test days"), max_length=60, blank=True,
                                  help_text=_("Days of the step with a test, e.g. 1,3,7"))
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = COMMUNITY_SCOPE
     route_key = "policy"
 
@@ -203,7 +179,7 @@ class KeyPerson(models.Model):
                                     related_name="+", verbose_name=_("responsible"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = PERSON_SCOPE
     route_key = "keyperson"
 
@@ -259,7 +235,7 @@ class QuarantineSite(models.Model):
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = COMMUNITY_SCOPE
     route_key = "site"
 
@@ -286,7 +262,7 @@ class Transfer(models.Model):
                               default=TransferStatus.AWAITING)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = COMMUNITY_SCOPE
 
     class Meta:
@@ -301,7 +277,7 @@ class Transfer(models.Model):
         return reverse("transfer_detail", args=[self.pk])
 
 
-class MeasureQuerySet(ScopedDirectly):
+class MeasureQuerySet(ScopedQuerySet):
     def active_on(self, day):
         return self.filter(start__lte=day, end__gte=day, cancelled=False)
 
@@ -378,7 +354,7 @@ class ArrivalReport(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                    related_name="+")
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = PERSON_SCOPE
     route_key = "arrival"
 
@@ -403,7 +379,7 @@ class Seal(models.Model):
     removed_on = models.DateField(_("removed on"), null=True, blank=True)
     number = models.CharField(_("seal number"), max_length=40, blank=True)
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = {"community": "community_id", "grid": "household__building__grid_id",
                    "building": "household__building_id"}
 
@@ -450,7 +426,7 @@ class Reception(models.Model):
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = PERSON_SCOPE
 
     class Meta:
@@ -469,7 +445,7 @@ class Violation(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = PERSON_SCOPE
 
     class Meta:
@@ -501,7 +477,7 @@ class HealthReport(models.Model):
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
-    objects = ScopedDirectly.as_manager()
+    objects = ScopedQuerySet.as_manager()
     scope_paths = PERSON_SCOPE
 
     class Meta:

@@ -22,6 +22,7 @@ from fangkong.core.actions import require, require_all
 from fangkong.core.bulk import BulkInsert
 from fangkong.core.models import AuditAction, AuditEntry, Person, Role, RoleAssignment, TimelineEntry
 from fangkong.core.services import ServiceError, add_timeline, audit
+from fangkong.lib.fever import FEVER_FROM
 
 from . import actions as can
 from .models import (
@@ -53,7 +54,6 @@ from .models import (
     parse_days,
 )
 
-FEVER_FROM = Decimal("37.3")
 # States a fever report does not lower: they are already stricter.
 ABOVE_FEVER = {State.CONFIRMED, State.SUSPECTED, State.POSITIVE_ANTIGEN, State.POOL_POSITIVE, State.FEVER}
 

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.models import Building, Community, Grid, Household, Person
+from fangkong.core.models import Community, Household, Person
+from fangkong.core.operations import PlaceOperation
 from fangkong.core.scope import ScopedQuerySet
 
 
@@ -57,7 +58,7 @@ class ImportJob(models.Model):
         return reverse("import_detail", args=[self.pk])
 
 
-class ScreeningRound(models.Model):
+class ScreeningRound(PlaceOperation):
     """摸排: a door-to-door count over a scope, with a start and an end.
 
     The scope is the whole community when neither grids nor buildings are chosen, otherwise the
@@ -69,19 +70,8 @@ class ScreeningRound(models.Model):
     name = models.CharField(_("name"), max_length=100)
     starts_at = models.DateTimeField(_("starts"), default=timezone.now)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
-    grids = models.ManyToManyField(Grid, blank=True, related_name="+", verbose_name=_("grids"))
-    buildings = models.ManyToManyField(Building, blank=True, related_name="+", verbose_name=_("buildings"))
-    # The grids the round touches (all of the community's for a whole-community round, the grids of
-    # its buildings otherwise), kept by the service that sets the scope. Only scope reads it: a grid
-    # or building role sees the rounds that reach its grid.
-    reach_grids = models.ManyToManyField(Grid, blank=True, related_name="+", editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     close_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "reach_grids__id", "building": "reach_grids__buildings__id"}
 
     class Meta:
         verbose_name = _("screening round")
@@ -93,10 +83,6 @@ class ScreeningRound(models.Model):
 
     def get_absolute_url(self):
         return reverse("round_detail", args=[self.pk])
-
-    @property
-    def is_open(self):
-        return self.closed_at is None
 
 
 class Outcome(models.TextChoices):

@@ -22,13 +22,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core import services
+from fangkong.core import operations, services
 from fangkong.core.actions import NotAllowed, allowed, require
+from fangkong.core.fieldtime import trusted_time
 from fangkong.core.models import (
     AuditAction,
     Building,
     Community,
-    Grid,
     Household,
     HouseholdStatus,
     Person,
@@ -37,16 +37,14 @@ from fangkong.core.models import (
     RoleAssignment,
     TimelineEntry,
 )
-from fangkong.core.scope import reaches
+from fangkong.core.operations import has_chosen_places, operation_buildings, refresh_reach
+from fangkong.core.scope import own_building_ids, reaches
 
 from . import actions as can
 from .models import MemberCheck, Outcome, RoundMember, ScreeningRound, Visit
 
 # The seeds' rule: a door nobody opened is knocked again within six hours.
 REVISIT_AFTER = timedelta(hours=6)
-# A tap queued on a phone may arrive late; its own time is believed up to this far back.
-TAP_TIME_TRUSTED_FOR = timedelta(hours=24)
-TAP_TIME_SKEW = timedelta(minutes=5)
 
 
 class ScreeningError(services.ServiceError):
@@ -56,29 +54,12 @@ class ScreeningError(services.ServiceError):
 # --- scope of a round ------------------------------------------------------------------------
 
 
-def round_buildings(round_: ScreeningRound):
-    """The buildings a round covers: those of its grids and its chosen buildings, or every building
-    of the community when it has neither. One queryset (subqueries, no extra round trip)."""
-    grids = ScreeningRound.grids.through.objects.filter(screeninground_id=round_.pk)
-    buildings = ScreeningRound.buildings.through.objects.filter(screeninground_id=round_.pk)
-    chosen = Q(grid_id__in=grids.values("grid_id")) | Q(pk__in=buildings.values("building_id"))
-    whole_community = ~Exists(grids) & ~Exists(buildings)
-    return Building.objects.filter(community_id=round_.community_id).filter(chosen | whole_community)
-
-
 def round_households(round_: ScreeningRound, user=None, *, write: bool = False):
     """The households a round covers, as one queryset: computed from the round's scope every time,
-    never stored per household.
-
-    With a user, only the households they may see (or change, with write=True). The scope is taken
-    through ``Building.objects.visible_to``: a household's scope paths are its building's (same
-    community, grid and building), so this is the same set as ``Household.objects.visible_to``
-    (tests/registry/test_screening.py checks it for every role) while the database filters a few
-    hundred buildings instead of every household, and reads households in building order."""
-    buildings = round_buildings(round_)
-    if user is not None:
-        buildings = buildings.visible_to(user, write=write)
-    return Household.objects.filter(building__in=buildings)
+    never stored per household. With a user, only the households they may see (or change, with
+    write=True)."""
+    households = Household.objects.all() if user is None else Household.objects.visible_to(user, write=write)
+    return households.filter(building__in=operation_buildings(round_))
 
 
 def _grid_leader_grids(user, community_id) -> set[int] | None:
@@ -116,25 +97,7 @@ def can_manage_round(user, round_: ScreeningRound) -> bool:
     if not leads:
         return False
     reach = set(round_.reach_grids.values_list("pk", flat=True))
-    return bool(reach) and reach <= leads and round_has_chosen_scope(round_)
-
-
-def round_has_chosen_scope(round_: ScreeningRound) -> bool:
-    return round_.grids.exists() or round_.buildings.exists()
-
-
-def refresh_reach(round_: ScreeningRound) -> None:
-    """Record the grids a round touches, which scope reads to show the round to grid and building
-    roles. ``create_round`` calls it; code that makes rounds another way (fixtures, imports) calls
-    it after setting the grids and buildings, or the round stays visible to community-wide roles
-    only."""
-    grid_ids = list(round_.grids.values_list("pk", flat=True))
-    building_ids = list(round_.buildings.values_list("pk", flat=True))
-    grids = Grid.objects.filter(community_id=round_.community_id)
-    if grid_ids or building_ids:
-        grids = grids.filter(Q(pk__in=grid_ids) | Q(pk__in=Building.objects.filter(pk__in=building_ids)
-                                                        .values("grid_id")))
-    round_.reach_grids.set(list(grids))
+    return bool(reach) and reach <= leads and has_chosen_places(round_)
 
 
 @transaction.atomic
@@ -183,17 +146,6 @@ class Recorded:
     created: bool
 
 
-def _tap_time(at, now):
-    """The time the phone says the tap happened, when believable; the server's time otherwise."""
-    if at is None:
-        return now
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
-    if at > now + TAP_TIME_SKEW or at < now - TAP_TIME_TRUSTED_FOR:
-        return now
-    return min(at, now)
-
-
 def _member_counts(round_id, household_id) -> dict:
     counts = dict(RoundMember.objects.filter(round_id=round_id, household_id=household_id)
                   .values_list("status").annotate(n=Count("pk")).order_by())
@@ -227,7 +179,7 @@ def record_visit(actor, round_: ScreeningRound, household: Household, outcome: s
     if outcome not in Outcome.values:
         raise ScreeningError(_("Unknown outcome."), code="unknown_outcome", field="outcome")
     now = now or timezone.now()
-    at = _tap_time(at, now)
+    at = trusted_time(at, now)
     client_id = (client_id or "").strip()[:64]
     if client_id:
         existing = Visit.objects.filter(round=round_, client_id=client_id).first()
@@ -453,52 +405,10 @@ def floor_order(households):
 # --- coverage --------------------------------------------------------------------------------
 
 
-@dataclass
-class Tally:
-    total: int = 0
-    visited: int = 0
-    found: int = 0
-    nobody_home: int = 0
-    refused: int = 0
-    vacant: int = 0
-    overdue: int = 0
-    confirmed: int = 0
-    added: int = 0
-    moved_out: int = 0
-
+class Tally(operations.Tally):
     FIELDS = ("total", "visited", "found", "nobody_home", "refused", "vacant", "overdue", "confirmed", "added",
               "moved_out")
-
-    @property
-    def left(self):
-        return self.total - self.visited
-
-    @property
-    def percent(self):
-        return round(100 * self.visited / self.total) if self.total else 100
-
-    def add(self, other: "Tally") -> "Tally":
-        for name in self.FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
-
-
-@dataclass
-class Place:
-    pk: int
-    label: str
-    sort: str
-    tally: Tally
-    grid_id: int | None = None
-    grid_label: str = ""
-    before: Tally | None = None  # the same place in the round compared against
-
-
-@dataclass
-class Coverage:
-    community: Tally
-    grids: list[Place]
-    buildings: list[Place]
+    DONE, OF = "visited", "total"
 
 
 def _latest(round_id):
@@ -506,14 +416,14 @@ def _latest(round_id):
 
 
 def coverage(round_: ScreeningRound, user=None, *, write: bool = False, now=None,
-             building: Building | None = None) -> Coverage:
+             building: Building | None = None) -> operations.Coverage:
     """Households visited / total and persons confirmed, added, moved out, per building, grid and
     community. Two SQL statements whatever the size: households left-joined to their latest visit
     in the round and grouped by building (the database reads them in building order, with no sort),
-    then the names of those buildings and their grids. Grids and the community are summed here
-    from the building rows (hundreds, not tens of thousands)."""
+    then the names of those buildings and their grids (``core.operations.roll_up``, which sums
+    grids and the community from the building rows)."""
     now = now or timezone.now()
-    buildings = round_buildings(round_)
+    buildings = operation_buildings(round_)
     if user is not None:
         buildings = buildings.visible_to(user, write=write)
     if building is not None:
@@ -537,34 +447,7 @@ def coverage(round_: ScreeningRound, user=None, *, write: bool = False, now=None
         )
         .order_by()
     )
-    tallies = {row["building_id"]: Tally(**{name: row[name] for name in Tally.FIELDS}) for row in rows}
-    community = Tally()
-    grids: dict[int, Place] = {}
-    places = []
-    if tallies:
-        labels = buildings.order_by().values_list("pk", "door_number", "name", "door_sort", "grid_id", "grid__number",
-                                                  "grid__name")
-        for pk, door, name, door_sort, grid_id, grid_number, grid_name in labels:
-            tally = tallies.get(pk)
-            if tally is None:
-                continue  # a building without households
-            places.append(Place(pk, f"{door} {name}".strip(), door_sort, tally, grid_id, grid_name))
-            grid = grids.setdefault(grid_id, Place(grid_id, grid_name, f"{grid_number:05d}", Tally()))
-            grid.tally.add(tally)
-            community.add(tally)
-    places.sort(key=lambda p: (p.sort, p.pk))
-    return Coverage(community, sorted(grids.values(), key=lambda p: p.sort), places)
-
-
-def compare(current: Coverage, before: Coverage) -> Coverage:
-    """Attach each place's tally in another round (for the difference columns)."""
-    by_building = {p.pk: p.tally for p in before.buildings}
-    by_grid = {p.pk: p.tally for p in before.grids}
-    for place in current.buildings:
-        place.before = by_building.get(place.pk, Tally())
-    for place in current.grids:
-        place.before = by_grid.get(place.pk, Tally())
-    return current
+    return operations.roll_up(rows, Tally)
 
 
 @dataclass
@@ -622,12 +505,6 @@ def diff(round_a: ScreeningRound, round_b: ScreeningRound, user, *, limit: int =
 
 
 # --- revisits --------------------------------------------------------------------------------
-
-
-def own_building_ids(user, community_id) -> set[int]:
-    """The buildings a user answers for (包保) as building leader."""
-    return {b for reach in reaches(user) if reach.role == Role.BUILDING_LEADER and reach.community_id == community_id
-            for b in reach.building_ids}
 
 
 def revisits(round_: ScreeningRound, user, *, now=None, building: Building | None = None):

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangkong.core.actions import allowed
 from fangkong.core.models import Building, Community, Grid, Household, Person
+from fangkong.core.operations import compare
 from fangkong.core.pages import community_choice, may
-from fangkong.core.scope import get_visible_or_404
+from fangkong.core.scope import get_visible_or_404, own_building_ids
 from fangkong.core.services import DuplicateIdNumber
 
 from . import actions as can
@@ -120,7 +121,7 @@ def round_knock(request, pk):
     building_id = request.GET.get("building", "")
     if not building_id:
         places = screening.coverage(round_, request.user, write=True, now=now).buildings
-        own = screening.own_building_ids(request.user, round_.community_id)
+        own = own_building_ids(request.user, round_.community_id)
         places.sort(key=lambda p: (p.pk not in own, p.sort, p.pk))
         for place in places:
             place.own = place.pk in own
@@ -281,7 +282,7 @@ def round_coverage(request, pk):
         if not against_pk.isdigit():
             raise Http404
         against = get_visible_or_404(others, request.user, pk=against_pk)
-        screening.compare(cover, screening.coverage(against, request.user, now=now))
+        compare(cover, screening.coverage(against, request.user, now=now))
         older, newer = sorted([against, round_], key=lambda r: (r.starts_at, r.pk))
         difference = screening.diff(older, newer, request.user)
     return render(request, "registry/round_coverage.html", {

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from fangkong.core.models import Grid
+from fangkong.core.operations import operation_buildings
 
 from . import schedule, services
 from .models import Sample, Tube
@@ -26,7 +27,7 @@ def add_demo(community, actor, today: dt.date, seed: int) -> None:
     round_ = services.create_round(actor, community, name=f"第五网格全员核酸（{today.month}月{today.day}日）",
                                    date=today, pool_size=10, grids=[grid], sampling_points="\n".join(POINTS))
     # Step 1: the schedule, half the buildings at each point, two buildings every 20 minutes from 7:00.
-    buildings = list(services.round_buildings(round_).order_by("door_sort"))
+    buildings = list(operation_buildings(round_).order_by("door_sort"))
     half = len(buildings) // 2
     for point, part in zip(POINTS, (buildings[:half], buildings[half:]), strict=True):
         schedule.plan(actor, round_, part, point=point, start=dt.time(7, 0), minutes=20, per_slot=2)

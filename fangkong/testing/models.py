@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.models import Building, Community, Grid, Person
+from fangkong.core.models import Building, Community, Person
+from fangkong.core.operations import PlaceOperation
 from fangkong.core.scope import ScopedQuerySet
 
 
@@ -24,7 +25,7 @@ class PoolSize(models.IntegerChoices):
     TWENTY = 20, _("20 in 1")
 
 
-class TestRound(models.Model):
+class TestRound(PlaceOperation):
     """全员核酸: everyone in a scope (the community, some grids, some buildings) tested on a date.
 
     A round made for the single-tube retest of another round's positive pools has ``retest_of``
@@ -36,21 +37,12 @@ class TestRound(models.Model):
     name = models.CharField(_("name"), max_length=100)
     date = models.DateField(_("date"), default=timezone.localdate)
     pool_size = models.PositiveSmallIntegerField(_("pool size"), choices=PoolSize.choices, default=PoolSize.TEN)
-    grids = models.ManyToManyField(Grid, blank=True, related_name="+", verbose_name=_("grids"))
-    buildings = models.ManyToManyField(Building, blank=True, related_name="+", verbose_name=_("buildings"))
-    # The grids the round touches, kept by the service that sets the scope; only scope reads it.
-    reach_grids = models.ManyToManyField(Grid, blank=True, related_name="+", editable=False)
     sampling_points = models.TextField(_("sampling points"), blank=True, help_text=_("One per line"))
     exempt_under_age = models.PositiveSmallIntegerField(
         _("infants exempt under (years)"), default=0, help_text=_("0: nobody is exempt by age"))
     retest_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="retests",
                                   verbose_name=_("retest of"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "reach_grids__id", "building": "reach_grids__buildings__id"}
     route_key = "testround"
 
     class Meta:
@@ -63,10 +55,6 @@ class TestRound(models.Model):
 
     def get_absolute_url(self):
         return reverse("testround_detail", args=[self.pk])
-
-    @property
-    def is_open(self):
-        return self.closed_at is None
 
     @property
     def point_list(self) -> list[str]:

@@ -1,6 +1,6 @@
 """Printed person codes (预登记码) for people without phones: A4, 3 x 4 cards a page, each with the
 QR code, the name, the masked ID number and building-room, cut along the grey lines. Set in the
-sheets' embedded Chinese font (documents.fonts)."""
+sheets' embedded Chinese font (lib.pdf)."""
 
 import io
 
@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from fangkong.documents.fonts import sheet_font
+from fangkong.lib.pdf import sheet_font
 
 from . import codes
 

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import services as core
 from fangkong.core.actions import allowed, require
+from fangkong.core.fieldtime import trusted_time
 from fangkong.core.models import AuditAction
+from fangkong.core.operations import chosen_places
 from fangkong.core.scope import reaches
 
 from . import actions as can
@@ -39,7 +41,6 @@ from .services import (
     local_time,
     must_test,
     place_label,
-    round_places,
     sql_rows,
     table_name,
 )
@@ -145,7 +146,7 @@ def _read(item, now) -> _Scan:
         person_id = item.get("person_id")
         scan = _Scan(client_id=client_id, tube_code=_text(item.get("tube_code")).upper()[:40],
                      person_code=person_code, person_id=int(person_id) if person_id and not person_code else None,
-                     point=_text(item.get("point"))[:100], at=_scan_time(item.get("at"), now))
+                     point=_text(item.get("point"))[:100], at=trusted_time(item.get("at"), now))
     except (AttributeError, TypeError, ValueError):
         return _Scan(refused=ScanRefused(_("This scan could not be read."), "bad_request"))
     if not client_id:
@@ -436,7 +437,7 @@ def _persons_to_test(round_, user, person_ids, *, live: bool = True) -> dict[int
     """Those of ``person_ids`` the round tests and the user may see (must_test, so the same
     rules and the same scope), with their live sample in the round if ``live``: one statement,
     after one for the round's places (a retest round has none to read)."""
-    places = None if round_.retest_of_id else round_places(round_)
+    places = None if round_.retest_of_id else chosen_places(round_)
     ids = sorted(person_ids)
     found = {}
     for pk, name, door, room, *sample in _run_compiled(_persons_query(round_, user, places, len(ids), live), ids):
@@ -497,23 +498,6 @@ def _run_compiled(entry, ids):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return list(compiler.results_iter(results=[rows], tuple_expected=True))
-
-
-def _scan_time(at, now):
-    """The phone's time of a queued scan, believed up to a day back and never in the future."""
-    if at is None:
-        return now
-    if isinstance(at, str):
-        from django.utils.dateparse import parse_datetime
-
-        at = parse_datetime(at)
-        if at is None:
-            return now
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)
-    if at > now + dt.timedelta(minutes=5) or at < now - dt.timedelta(hours=24):
-        return now
-    return min(at, now)
 
 
 def close_tube(actor, round_: TestRound, tube_code: str) -> Tube:

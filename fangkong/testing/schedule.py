@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from fangkong.core import services as core
 from fangkong.core.actions import require
 from fangkong.core.models import AuditAction, Building
+from fangkong.core.operations import operation_buildings
 
 from . import actions as can
 from .models import SamplingSlot, TestRound
-from .services import TestingError, round_buildings
+from .services import TestingError
 
 LONGEST_SLOT = 240  # minutes; a building that needs longer is split by hand into two plans
 
@@ -32,7 +33,8 @@ def slots(round_: TestRound, user):
 
 def buildings(round_: TestRound, user):
     """The round's buildings the user may see, in door order: the ones a plan may choose from."""
-    return Building.objects.visible_to(user).filter(pk__in=round_buildings(round_).values("pk")).order_by("door_sort")
+    return (Building.objects.visible_to(user).filter(pk__in=operation_buildings(round_).values("pk"))
+            .order_by("door_sort"))
 
 
 def unplanned(round_: TestRound, user):
@@ -63,7 +65,7 @@ def plan(actor, round_: TestRound, buildings, *, point: str, start: dt.time, min
         raise TestingError(_("At least one building goes down per slot."), code="per_slot", field="per_slot")
     if not buildings:
         raise TestingError(_("Choose the buildings to plan."), code="buildings", field="buildings")
-    covered = set(round_buildings(round_).filter(pk__in=[b.pk for b in buildings]).values_list("pk", flat=True))
+    covered = set(operation_buildings(round_).filter(pk__in=[b.pk for b in buildings]).values_list("pk", flat=True))
     outside = [b.door_number for b in buildings if b.pk not in covered]
     if outside:
         raise TestingError(_("Not in this round: building %(doors)s.") % {"doors": "、".join(outside)},

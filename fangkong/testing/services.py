@@ -14,9 +14,11 @@ from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core import operations
 from fangkong.core import services as core
 from fangkong.core.actions import allowed, require, require_all
-from fangkong.core.models import AuditAction, Building, Community, Grid, Person, TimelineEntry
+from fangkong.core.models import AuditAction, Building, Community, Person, TimelineEntry
+from fangkong.core.operations import operation_buildings, refresh_reach
 from fangkong.health import services as health
 from fangkong.health.models import State
 
@@ -51,16 +53,6 @@ class ScanRefused(TestingError):
 
 
 # --- rounds ----------------------------------------------------------------------------------
-
-
-def refresh_reach(round_: TestRound) -> None:
-    grid_ids = list(round_.grids.values_list("pk", flat=True))
-    building_ids = list(round_.buildings.values_list("pk", flat=True))
-    grids = Grid.objects.filter(community_id=round_.community_id)
-    if grid_ids or building_ids:
-        grids = grids.filter(Q(pk__in=grid_ids) | Q(pk__in=Building.objects.filter(pk__in=building_ids)
-                                                        .values("grid_id")))
-    round_.reach_grids.set(list(grids))
 
 
 # Kept for testing/api.py only, whose owner moves it to the actions (then these go): the pages
@@ -105,39 +97,19 @@ def create_retest_round(actor, round_: TestRound, *, name: str = "") -> TestRoun
                         retest_of=round_)
 
 
-def round_buildings(round_: TestRound):
-    """The buildings a round covers: its grids' and its chosen ones, or the whole community."""
-    grids = TestRound.grids.through.objects.filter(testround_id=round_.pk)
-    chosen = TestRound.buildings.through.objects.filter(testround_id=round_.pk)
-    picked = Q(grid_id__in=grids.values("grid_id")) | Q(pk__in=chosen.values("building_id"))
-    whole = ~Exists(grids) & ~Exists(chosen)
-    return Building.objects.filter(community_id=round_.community_id).filter(picked | whole)
-
-
-def round_places(round_: TestRound) -> tuple[frozenset, frozenset]:
-    """The round's chosen grids and buildings as ids (none of either: the whole community), in
-    one statement: for callers that query the round's persons with plain ids (see must_test)."""
-    grids, buildings = TestRound.grids.through, TestRound.buildings.through
-    rows = sql_rows(f"SELECT grid_id, 0 FROM {table_name(grids)} WHERE testround_id = %s"
-                    f" UNION ALL SELECT building_id, 1 FROM {table_name(buildings)} WHERE testround_id = %s",
-                    [round_.pk, round_.pk])
-    return (frozenset(pk for pk, is_building in rows if not is_building),
-            frozenset(pk for pk, is_building in rows if is_building))
-
-
 def must_test(round_: TestRound, user=None, *, places: tuple | None = None):
     """Everyone who must be tested in the round: the persons living in its buildings (or, for a
     retest round, the retest list of the round it retests), minus the exempt and the infants
     under the round's age; with a user, only those they may see.
 
-    ``places``: the round's ``round_places``, when the caller has read them: the same buildings
-    as ``round_buildings``, given as plain ids, which is several times cheaper to build, compile
+    ``places``: the round's ``chosen_places``, when the caller has read them: the same buildings
+    as ``operation_buildings``, given as plain ids, which is several times cheaper to build, compile
     and plan than its subqueries (the scan path, once per request)."""
     if round_.retest_of_id:
         persons = retest_persons(TestRound(pk=round_.retest_of_id))
     elif places is None:
         persons = Person.objects.filter(community_id=round_.community_id,
-                                        household__building__in=round_buildings(round_))
+                                        household__building__in=operation_buildings(round_))
     else:
         grid_ids, building_ids = places
         in_round = Q(household__building__community_id=round_.community_id)
@@ -448,52 +420,20 @@ def _by_building(persons):
     return list(groups.values())
 
 
-@dataclass
-class Tally:
-    must: int = 0
-    sampled: int = 0
-    back: int = 0
-    negative: int = 0
-    retest: int = 0
-    positive: int = 0
-    resample: int = 0
-
+class Tally(operations.Tally):
     FIELDS = ("must", "sampled", "back", "negative", "retest", "positive", "resample")
+    DONE, OF = "sampled", "must"
 
     @property
     def untested(self):
-        return self.must - self.sampled
-
-    @property
-    def percent(self):
-        return round(100 * self.sampled / self.must) if self.must else 100
-
-    def add(self, other):
-        for name in self.FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
+        return self.left
 
 
-@dataclass
-class Place:
-    pk: int
-    label: str
-    sort: str
-    tally: Tally
-
-
-@dataclass
-class Coverage:
-    community: Tally
-    grids: list
-    buildings: list
-
-
-def coverage(round_: TestRound, user) -> Coverage:
+def coverage(round_: TestRound, user) -> operations.Coverage:
     """Must test, sampled, results back, negative, retest, positive, to sample again and untested,
     per building, grid and community. Two statements whatever the size: the persons to test
-    left-joined to their live sample and its tube, grouped by building; then the buildings' names.
-    Grids and the community are summed here from the building rows.
+    left-joined to their live sample and its tube, grouped by building; then the buildings' names
+    (``core.operations.roll_up``, which sums grids and the community from the building rows).
 
     "To sample again" is someone whose sample was made void (invalid tube) and who has no live
     sample yet: they count as untested too."""
@@ -508,19 +448,7 @@ def coverage(round_: TestRound, user) -> Coverage:
         positive=Count("s__id", filter=Q(s__tube__result=TubeResult.POSITIVE, s__tube__pool_size=1)),
         resample=Count("pk", filter=Q(s__id__isnull=True) & Q(Exists(void))),
     ).order_by())
-    tallies = {row["household__building_id"]: Tally(**{n: row[n] for n in Tally.FIELDS}) for row in rows}
-    community, grids, places = Tally(), {}, []
-    if tallies:
-        labels = (Building.objects.filter(pk__in=[k for k in tallies if k])
-                  .values_list("pk", "door_number", "name", "door_sort", "grid_id", "grid__number", "grid__name"))
-        for pk, door, name, door_sort, grid_id, grid_number, grid_name in labels:
-            tally = tallies[pk]
-            places.append(Place(pk, f"{door} {name}".strip(), door_sort, tally))
-            grids.setdefault(grid_id, Place(grid_id, grid_name, f"{grid_number:05d}", Tally())).tally.add(tally)
-        for tally in tallies.values():
-            community.add(tally)
-    places.sort(key=lambda p: (p.sort, p.pk))
-    return Coverage(community, sorted(grids.values(), key=lambda p: p.sort), places)
+    return operations.roll_up(rows, Tally, key="household__building_id")
 
 
 # --- a person's status -----------------------------------------------------------------------

@@ -23,8 +23,8 @@ from fangkong.core.models import AuditAction, Building, Community, Grid, Househo
 from fangkong.core.pages import community_choice, may
 from fangkong.core.scope import get_visible_or_404
 from fangkong.core.services import audit
-from fangkong.documents.views import pdf_response
 from fangkong.lib.masking import mask_name
+from fangkong.lib.pdf import pdf_response
 from fangkong.registry.views_ledgers import XLSX
 
 from . import actions as can

@@ -36,6 +36,7 @@ from fangkong.core.models import (
     Unit,
     Zone,
 )
+from fangkong.core.operations import operation_buildings
 from fangkong.lib import idnumber, phone
 from fangkong.lib.naturalsort import natural_key
 
@@ -197,7 +198,7 @@ def test_a_testing_round_of_the_day_is_scheduled_half_sampled_with_a_positive_po
 
     round_ = TestRound.objects.get(community=community)
     assert round_.date == timezone.localdate() and round_.point_list == ["旧村广场", "老人活动中心"]
-    buildings = testing.round_buildings(round_).count()
+    buildings = operation_buildings(round_).count()
     assert SamplingSlot.objects.filter(round=round_).count() == buildings > 20
     cover = testing.coverage(round_, get_user_model().objects.get(username="command")).community
     assert 0.4 * cover.must < cover.sampled < 0.8 * cover.must and 0 < cover.back < cover.sampled

@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from fangkong.core.models import AuditEntry, Building, Household, Person
-from fangkong.documents import fonts, sheets
+from fangkong.documents import sheets
+from fangkong.lib import pdf as fonts
 from fangkong.lib.masking import mask_id, mask_phone
 from tests.factories import id_number
 
@@ -344,7 +345,7 @@ def test_without_a_truetype_font_the_sheets_fall_back_to_stsong_and_warn_once(wo
     monkeypatch.setenv(fonts.ENV_VAR, "/nonexistent/font.ttf")
     monkeypatch.setattr(fonts, "KNOWN_PATHS", [])
     fonts.reset()
-    with caplog.at_level(logging.WARNING, logger="fangkong.documents"):
+    with caplog.at_level(logging.WARNING, logger="fangkong.pdf"):
         content = sheets.occupancy_pdf(Building.objects.filter(pk=world.building_a.pk), world.users["command_post"])
         sheets.temperature_pdf(Household.objects.filter(pk=world.household_a1.pk), None, world.users["command_post"])
     assert not fonts.sheet_font().embedded
@@ -362,7 +363,7 @@ def test_without_a_truetype_font_the_sheets_fall_back_to_stsong_and_warn_once(wo
 def test_unusable_fonts_are_passed_over(path, why, caplog):
     if not Path(path).is_file():
         pytest.skip(f"{path} is not installed")
-    with caplog.at_level(logging.WARNING, logger="fangkong.documents"):
+    with caplog.at_level(logging.WARNING, logger="fangkong.pdf"):
         assert fonts.load_truetype(path) is None, why
     assert any(path in r.getMessage() for r in caplog.records)
 
@@ -376,3 +377,15 @@ def test_a_building_too_big_for_one_page_continues_with_the_floor_labelled_again
     assert sum(len(chunk) for _label, chunk in printed) == 80 * 60  # every household printed once
     assert all(page[0][0] for page in layout.pages)  # each page starts with a floor label
     assert len(layout.pages[0]) * layout.row_height <= 600
+
+
+def test_the_temperature_sheet_prints_the_fever_threshold_the_reports_use(world, login, truetype_font):
+    from decimal import Decimal
+
+    from fangkong.health import services as health
+    from fangkong.lib.fever import FEVER_FROM
+
+    assert sheets.FEVER_FROM is FEVER_FROM and health.FEVER_FROM is FEVER_FROM  # one figure, not two copies
+    response = login(world.users["command_post"]).get(f"/sheets/households/{world.household_b1.pk}/temperature.pdf")
+    assert f"{FEVER_FROM}" in page_texts(response.content)[0]
+    assert health.is_fever(FEVER_FROM, []) and not health.is_fever(FEVER_FROM - Decimal("0.1"), [])

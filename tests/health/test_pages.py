@@ -5,13 +5,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.core.models import AuditEntry, Household, Person
-from fangkong.health import services
+from fangkong.health import panels, services
 from fangkong.health.models import (
     ArrivalStatus,
     HealthReport,
@@ -323,10 +322,10 @@ def test_missing_reports_page_counts_by_building(world, command, login, today):
 # --- blocks for other pages -------------------------------------------------------------------
 
 
-def render_tag(text, user, **context):
+def render_block(block, user, **kwargs):
     request = RequestFactory().get("/")
     request.user = user
-    return Template("{% load health_tags %}" + text).render(Context({"request": request, **context}))
+    return block(request, **kwargs)
 
 
 def test_home_panel_shows_ending_fever_and_broken_seals(world, command, today):
@@ -334,19 +333,19 @@ def test_home_panel_shows_ending_fever_and_broken_seals(world, command, today):
     services.set_state(command, world.person_b, State.FEVER)
     seal = services.seal_household(command, world.household_c1)
     services.check_seal(command, seal, SealResult.BROKEN)
-    html = render_tag("{% health_home_panel %}", command)
+    html = render_block(panels.home_panel, command)
     assert "张三" in html and "李四" in html and "800-101" in html and "1 broken seal today" in html
 
 
 def test_home_panel_keeps_to_the_users_scope(world, command, today):
     home_quarantine(command, world.person_b, today - 6 * DAY)
-    html = render_tag("{% health_home_panel %}", world.users["building_leader"])
+    html = render_block(panels.home_panel, world.users["building_leader"])
     assert "李四" not in html
 
 
 def test_person_block_shows_state_colour_and_measure(world, command, today):
     home_quarantine(command, world.person_a, today)
-    html = render_tag("{% person_health person %}", command, person=world.person_a)
+    html = render_block(panels.person_block, command, person=world.person_a)
     assert "fk-colour-orange" in html and "Home quarantine" in html and "Set state" in html
 
 
@@ -365,7 +364,7 @@ def test_home_panel_and_ending_page_take_a_fixed_number_of_queries(world, comman
             community=world.community, building=world.building_b, room=f"2{n:02d}")), SealResult.BROKEN)
     services.catch_up()  # once a day, not per page
     with django_assert_max_num_queries(12):  # a count and a list for each of four blocks, and the roles
-        html = render_tag("{% health_home_panel %}", command)
+        html = render_block(panels.home_panel, command)
     assert "20 broken seals today" in html
     client = login(command)
     with django_assert_max_num_queries(12):
@@ -426,14 +425,11 @@ def test_violations_page_shows_what_was_done_within_scope(world, command, login,
 
 
 def test_household_block_offers_to_seal_then_shows_the_seal(world, command, client, today):
-    request = RequestFactory().get("/")
-    request.user = command
-    template = Template("{% load health_tags %}{% household_seal household %}")
-    html = template.render(Context({"request": request, "household": world.household_a1}))
+    html = render_block(panels.household_block, command, household=world.household_a1)
     assert "Seal the door" in html
     seal = services.seal_household(command, world.household_a1, on=today)
     services.check_seal(command, seal, SealResult.INTACT)
-    html = template.render(Context({"request": request, "household": world.household_a1}))
+    html = render_block(panels.household_block, command, household=world.household_a1)
     assert "Door sealed since" in html and "Intact" in html
 
 

@@ -2,11 +2,10 @@
 person codes and their printed sheets, pool size advice, antigen self-tests, the template tags."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.template import Context, Template
 from django.test import RequestFactory
 
 from fangkong.core.models import AuditEntry, TimelineEntry
-from fangkong.testing import codes, scanning, services
+from fangkong.testing import codes, panels, scanning, services
 from fangkong.testing.models import AntigenReport, TestRound
 
 
@@ -122,23 +121,23 @@ def test_a_building_leader_may_not_enter_another_buildings_results(world, login)
     assert response.status_code == 404
 
 
-def _render(template, user, **context):
+def _render(block, user, **kwargs):
     request = RequestFactory().get("/")
     request.user = user
-    return Template("{% load testing_tags %}" + template).render(Context({"request": request, **context}))
+    return block(request, **kwargs)
 
 
 def test_the_home_panel_raises_antigen_positives(world):
     services.record_antigen(world.users["building_leader"], {world.person_a: "positive"})
-    html = _render("{% testing_home_panel %}", world.users["command_post"])
+    html = _render(panels.home_panel, world.users["command_post"])
     assert "张三" in html and "alert-danger" in html
-    assert "张三" not in _render("{% testing_home_panel %}", world.users["outsider"])
+    assert "张三" not in _render(panels.home_panel, world.users["outsider"])
 
 
 def test_the_person_file_shows_the_retest_status(world, test_round, sampler, code_of, command):
     scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     services.import_results(command, test_round, [(2, "T1", "positive", "")])
-    html = _render("{% person_testing person %}", command, person=world.person_a)
+    html = _render(panels.person_block, command, person=world.person_a)
     assert 'data-state="retest"' in html
 
 

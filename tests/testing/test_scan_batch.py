@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fangkong.core.models import Person
+from fangkong.core.operations import chosen_places
 from fangkong.testing import codes, scanning, services
 from fangkong.testing.models import PersonCode, Refusal, Sample, Tube
 from tests.factories import make_world
@@ -204,7 +205,7 @@ def test_must_test_is_the_same_with_the_rounds_places_read_as_ids(world, command
     services.exempt(command, round_, world.person_c, "away")
     for user in (None, command, world.users["building_leader"], world.users["grid_worker"]):
         by_subqueries = set(services.must_test(round_, user).values_list("pk", flat=True))
-        by_ids = set(services.must_test(round_, user, places=services.round_places(round_)).values_list("pk",
+        by_ids = set(services.must_test(round_, user, places=chosen_places(round_)).values_list("pk",
                                                                                                       flat=True))
         assert by_ids == by_subqueries
     everyone = set(services.must_test(round_).values_list("pk", flat=True))

@@ -217,15 +217,6 @@ def place_key(text: str, room: bool = False) -> str:
     return (_ROOM_SUFFIX if room else _DOOR_SUFFIX).sub("", key) or key
 
 
-def floor_of(room: str) -> int | None:
-    """Floor of a room number as Chinese buildings write it: 101 -> 1, 1203 -> 12."""
-    digits = re.match(r"\d+", room)
-    if not digits or len(digits.group()) < 3:
-        return None
-    floor = int(digits.group()[:-2])
-    return floor if 0 < floor < 200 else None
-
-
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 

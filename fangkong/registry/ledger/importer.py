@@ -60,6 +60,7 @@ from fangkong.core.models import (
 from fangkong.core.scope import reaches
 from fangkong.lib import idnumber
 from fangkong.lib import phone as phone_lib
+from fangkong.lib.rooms import floor_of
 from fangkong.registry.actions import IMPORT_LEDGER
 
 from . import columns
@@ -566,7 +567,7 @@ class _Importer:
                         % {"room": row.room, "door": row.building_obj.door_number}])
                     continue
                 household = Household(community=community, building=row.building_obj, room=key[1],
-                                      floor=columns.floor_of(key[1]))
+                                      floor=floor_of(key[1]))
                 missing[key] = household
             row.household = household
             result.append(row)

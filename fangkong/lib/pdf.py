@@ -1,4 +1,5 @@
-"""The Chinese font the printed sheets are set in.
+"""PDF helpers for every app that prints: the Chinese font the sheets are set in
+(``sheet_font``), and the download answer (``pdf_response``).
 
 reportlab embeds (a subset of) a TrueType font into each PDF, so a sheet prints the same on any
 printer and any viewer. It reads TrueType outlines only: Noto CJK and Source Han (CFF outlines
@@ -20,12 +21,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
+from urllib.parse import quote
 
+from django.http import HttpResponse
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-logger = logging.getLogger("fangkong.documents")
+logger = logging.getLogger("fangkong.pdf")
 
 ENV_VAR = "FANGKONG_PDF_FONT"
 FALLBACK_CID_FONT = "STSong-Light"
@@ -132,3 +135,14 @@ def reset() -> None:
     global _font
     with _lock:
         _font = None
+
+
+def pdf_response(content: bytes, ascii_name: str, name: str) -> HttpResponse:
+    """Shown in the browser (inline), saved under ``name`` (UTF-8, RFC 6266) or, by old
+    clients, under ``ascii_name``."""
+    response = HttpResponse(content, content_type="application/pdf")
+    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in ascii_name)
+    response["Content-Disposition"] = f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    # Personal data: no shared cache keeps a copy.
+    response["Cache-Control"] = "private, no-store"
+    return response
