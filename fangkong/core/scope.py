@@ -178,6 +178,25 @@ def has_role(user, *roles, community_id=None) -> bool:
     )
 
 
+def in_buildings(queryset, buildings, user=None, write: bool = False):
+    """The rows of ``queryset`` that lie in ``buildings`` and that the user may see (or change),
+    with the scope applied to the buildings rather than to every row.
+
+    Only for models scoped through their building (grid path ``<building>__grid_id``, building
+    path ``<building>_id``, in the building's community): a row is visible exactly when its
+    building is, so this is the same set as ``visible_to`` (tests/registry/test_screening.py
+    checks it for every role), while the database filters a few hundred buildings instead of tens
+    of thousands of rows and reads the rows building by building: a round's 30,000 households
+    counted in half the time (benchmarks/screening_coverage.py)."""
+    paths = queryset.model.scope_paths
+    relation = paths.get("building", "").removesuffix("_id")
+    if not relation or paths.get("grid") != relation + "__grid_id":
+        raise ValueError(f"{queryset.model.__name__} is not scoped through its building")
+    if user is not None:
+        buildings = buildings.visible_to(user, write=write)
+    return queryset.filter(**{relation + "__in": buildings})
+
+
 def own_building_ids(user, community_id) -> set[int]:
     """The buildings the user answers for (包保) as building leader in the community: the doors
     their lists show first."""

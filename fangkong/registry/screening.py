@@ -38,7 +38,7 @@ from fangkong.core.models import (
     TimelineEntry,
 )
 from fangkong.core.operations import has_chosen_places, operation_buildings, refresh_reach
-from fangkong.core.scope import own_building_ids, reaches
+from fangkong.core.scope import in_buildings, own_building_ids, reaches
 
 from . import actions as can
 from .models import MemberCheck, Outcome, RoundMember, ScreeningRound, Visit
@@ -57,9 +57,8 @@ class ScreeningError(services.ServiceError):
 def round_households(round_: ScreeningRound, user=None, *, write: bool = False):
     """The households a round covers, as one queryset: computed from the round's scope every time,
     never stored per household. With a user, only the households they may see (or change, with
-    write=True)."""
-    households = Household.objects.all() if user is None else Household.objects.visible_to(user, write=write)
-    return households.filter(building__in=operation_buildings(round_))
+    write=True), through the round's buildings (``core.scope.in_buildings``)."""
+    return in_buildings(Household.objects.all(), operation_buildings(round_), user, write=write)
 
 
 def _grid_leader_grids(user, community_id) -> set[int] | None:
@@ -424,13 +423,11 @@ def coverage(round_: ScreeningRound, user=None, *, write: bool = False, now=None
     grids and the community from the building rows)."""
     now = now or timezone.now()
     buildings = operation_buildings(round_)
-    if user is not None:
-        buildings = buildings.visible_to(user, write=write)
     if building is not None:
         buildings = buildings.filter(pk=building.pk)
     nobody = Q(latest__outcome=Outcome.NOBODY_HOME)
     rows = (
-        Household.objects.filter(building__in=buildings)
+        in_buildings(Household.objects.all(), buildings, user, write=write)
         .annotate(latest=_latest(round_.pk))
         .values("building_id")
         .annotate(
