@@ -158,3 +158,8 @@ def read_upload(upload) -> list:
             return list(results_file.read_rows(handle.name, upload.name))
         except results_file.ResultsFileError as error:
             raise serializers.ValidationError({"file": [error.message]}) from None
+
+
+ROUTES = [
+    ("testrounds", TestRoundViewSet, "testround"),
+]

@@ -18,7 +18,7 @@ from fangkong.core.models import (
 )
 
 
-class ZoneFilter(filters.FilterSet):
+class ZoneFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
 
     class Meta:
@@ -26,7 +26,7 @@ class ZoneFilter(filters.FilterSet):
         fields = ["community"]
 
 
-class GridFilter(filters.FilterSet):
+class GridFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     zone = filters.NumberFilter(field_name="zone_id")
 
@@ -35,7 +35,7 @@ class GridFilter(filters.FilterSet):
         fields = ["community", "zone"]
 
 
-class UnitFilter(filters.FilterSet):
+class UnitFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     grid = filters.NumberFilter(field_name="grid_id")
 
@@ -44,7 +44,7 @@ class UnitFilter(filters.FilterSet):
         fields = ["community", "grid"]
 
 
-class BuildingFilter(filters.FilterSet):
+class BuildingFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     grid = filters.NumberFilter(field_name="grid_id")
     unit = filters.NumberFilter(field_name="unit_id")
@@ -57,7 +57,7 @@ class BuildingFilter(filters.FilterSet):
         fields = ["community", "grid", "unit", "door_number", "control_status", "is_rental"]
 
 
-class HouseholdFilter(filters.FilterSet):
+class HouseholdFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     building = filters.NumberFilter(field_name="building_id")
     grid = filters.NumberFilter(field_name="building__grid_id")
@@ -68,7 +68,7 @@ class HouseholdFilter(filters.FilterSet):
         fields = ["community", "building", "grid", "status"]
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("Search"),
                            help_text=_("Name, pinyin initials (zs), last 4 of ID or phone, or door number "
                                        "(564 or 564-101)."))
