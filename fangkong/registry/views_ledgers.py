@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core import services
-from fangkong.core.models import WRITING_ROLES, Building, CareTag, Community, Grid, Residency
+from fangkong.core.filtersets import PERSON_PARAMS
+from fangkong.core.models import WRITING_ROLES, Building, CareTag, Community, Grid, Household, Residency
 from fangkong.core.scope import get_visible_or_404, has_role
 from fangkong.lib.masking import mask_id, mask_phone
 from fangkong.lib.tasks import enqueue
@@ -28,7 +29,8 @@ from .tasks import import_ledger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 8
-EXPORT_PARAMS = {"download", "community", "grid", "building", "q", "tag", "residency"}
+# The person filter's parameters (core.filtersets.PERSON_PARAMS), so a list links to its export.
+EXPORT_PARAMS = {"download", *PERSON_PARAMS}
 
 
 def _require_writer(user):
@@ -163,7 +165,8 @@ def _export_scope(request) -> ExportScope:
     params = request.POST if request.method == "POST" else request.GET
     scope = ExportScope(q=params.get("q", "").strip()[:100], tag=params.get("tag", ""),
                         residency=params.get("residency", ""))
-    for name, model in (("community", Community), ("grid", Grid), ("building", Building)):
+    for name, model in (("community", Community), ("grid", Grid), ("building", Building),
+                        ("household", Household)):
         value = params.get(name, "")
         if value.isdigit():
             get_visible_or_404(model.objects.all(), request.user, pk=value)
