@@ -50,6 +50,11 @@ class BatchSerializer(serializers.Serializer):
                                   "(or person_id), client_id, point, at")
 
 
+class RetestSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="",
+                                 help_text="The retest round's name; the round's name and 单管复核 when left out")
+
+
 class ResultRowSerializer(serializers.Serializer):
     tube = serializers.CharField(max_length=40)
     result = serializers.CharField(max_length=20, help_text="negative / positive / invalid (阴性 / 阳性 / 无效)")
@@ -109,7 +114,7 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"], url_path="close-tube")
     def close_tube(self, request, pk=None):
         round_ = self.get_object()
-        if not services.can_scan(request.user, round_.community_id):
+        if not services.can_scan(request.user, round_.community_id):  # until the service requires
             raise PermissionDenied(_("Your role does not scan swabs."))
         tube = scanning.close_tube(request.user, round_, str(request.data.get("tube_code", "")))
         return Response({"tube": tube.code, "n": tube.n, "closed": tube.closed_at is not None})
@@ -118,7 +123,7 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def results(self, request, pk=None):
         round_ = self.get_object()
-        if not services.can_manage(request.user, round_.community_id):
+        if not services.can_manage(request.user, round_.community_id):  # until the service requires
             raise PermissionDenied(_("Only the command post or a grid leader imports results."))
         data = ResultsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -130,6 +135,16 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
                                                                                   or [])]
         report = services.import_results(request.user, round_, rows)
         return Response(report.as_dict())
+
+    @extend_schema(summary="A single-tube retest round (单管复核) over this round's retest list",
+                   request=RetestSerializer, responses={201: TestRoundSerializer, 403: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def retest(self, request, pk=None):
+        round_ = self.get_object()
+        data = RetestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        retest = services.create_retest_round(request.user, round_, name=data.validated_data["name"])
+        return Response(TestRoundSerializer(retest).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Coverage by building and grid")
     @action(detail=True, methods=["get"])
