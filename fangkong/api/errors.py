@@ -1,8 +1,9 @@
 """API errors as JSON with a machine code and a message: {"code": "...", "message": "...", "fields": {...}}.
 
-Every refusal comes out this way: 400 invalid (with ``fields``, messages by field name), 401
-not_authenticated, 403 permission_denied, 404 not_found, 405 method_not_allowed, 409 stale_edit /
-duplicate_id_number (with ``existing``) / conflict.
+Every refusal comes out this way: 400 invalid (with ``fields``, messages by field name) or a
+service's own code, 401 not_authenticated, 403 not_allowed (a service's ``require`` refused: the
+role may not take this action here) or permission_denied, 404 not_found, 405 method_not_allowed,
+409 stale_edit / duplicate_id_number (with ``existing``) / conflict.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,7 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from fangkong.core.services import DuplicateIdNumber, ServiceError
+from fangkong.core.actions import NotAllowed
+from fangkong.core.errors import ServiceError
+
+# Service refusals that are about the state of things, not the input.
+CONFLICT_CODES = {"stale_edit"}
 
 
 def first_message(detail) -> str:
@@ -31,13 +36,19 @@ def first_message(detail) -> str:
 def exception_handler(exc, context):
     if isinstance(exc, ServiceError | IntegrityError):
         set_rollback()  # as DRF does for its own exceptions, should requests run in a transaction
-    if isinstance(exc, DuplicateIdNumber):
-        return Response({"code": exc.code, "message": exc.message, "fields": {"id_number": [exc.message]},
-                         "existing": exc.existing.pk}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ServiceError):
-        code = status.HTTP_409_CONFLICT if exc.code == "stale_edit" else status.HTTP_400_BAD_REQUEST
         fields = {exc.field: [exc.message]} if exc.field else {}
-        return Response({"code": exc.code, "message": exc.message, "fields": fields}, status=code)
+        body = {"code": exc.code, "message": exc.message, "fields": fields}
+        if isinstance(exc, NotAllowed) or exc.code == NotAllowed.code:
+            # The service's require() refused (or an older check with the same code): the role
+            # may not do this to an object it can see. Outside scope never gets here: it is 404.
+            return Response({"code": NotAllowed.code, "message": exc.message}, status=status.HTTP_403_FORBIDDEN)
+        existing = getattr(exc, "existing", None)
+        if existing is not None:
+            # A duplicate (DuplicateIdNumber): which row already has it, for the client to open.
+            return Response({**body, "existing": existing.pk}, status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+        return Response(body, status=code)
     if isinstance(exc, IntegrityError):
         # Two clients writing the same thing at the same moment: the database keeps one.
         return Response({"code": "conflict", "message": _("This conflicts with a change made at the same "

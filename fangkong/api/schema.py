@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiResponse
 ERRORS = {
     "400": "Invalid input: `fields` gives the messages by field name.",
     "401": "No credentials (code not_authenticated) or bad ones (authentication_failed).",
-    "403": "Your role may not do this (code permission_denied).",
+    "403": "Your role may not do this here (code not_allowed, or permission_denied).",
     "404": "Not found, or outside your scope (code not_found): the API never says which.",
     "409": "Conflict: stale_edit (someone saved first; reload), duplicate_id_number (with `existing`), "
            "or conflict.",

@@ -1,4 +1,5 @@
-"""The REST API: one router under /api/, its OpenAPI schema and the two documentation pages.
+"""The REST API: one router under /api/ with every app's view sets (``ROUTES`` in each app's
+``api``, collected by ``routes.collect``), its OpenAPI schema and the two documentation pages.
 
 The documentation pages are served from drf-spectacular-sidecar (no CDN) and respect the
 content security policy: Swagger UI loads its start-up script from ``/api/docs/?script`` instead
@@ -10,19 +11,10 @@ from csp.decorators import csp_update
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from fangkong.testing.api import TestRoundViewSet
-
 from . import views
+from .routes import collect
 
-router = views.Router()
-router.register("communities", views.CommunityViewSet, basename="community")
-router.register("zones", views.ZoneViewSet, basename="zone")
-router.register("grids", views.GridViewSet, basename="grid")
-router.register("units", views.UnitViewSet, basename="unit")
-router.register("buildings", views.BuildingViewSet, basename="building")
-router.register("households", views.HouseholdViewSet, basename="household")
-router.register("persons", views.PersonViewSet, basename="person")
-router.register("testrounds", TestRoundViewSet, basename="testround")
+router = collect(views.Router())
 
 docs = SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
 redoc = SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")

@@ -1,6 +1,8 @@
 """Pages for places and people. Each view finds its objects through scope, calls a service and
 renders; the rules themselves are in services.py."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from . import core_actions as can
 from . import services
 from .actions import allowed
+from .filtersets import PersonFilterSet
 from .forms import HouseholdForm, MoveForm, PersonForm, RevealForm
 from .models import (
     AuditEntry,
@@ -134,18 +137,16 @@ def household_edit(request, pk):
 
 @login_required
 def person_list(request):
-    persons = Person.objects.visible_to(request.user).select_related("household__building")
-    query = request.GET.get("q", "").strip()
-    persons = persons.search(query)
-    tag = request.GET.get("tag", "")
-    if tag in CareTag.values:
-        persons = persons.filter(tags__tag=tag)
-    residency = request.GET.get("residency", "")
-    if residency in Residency.values:
-        persons = persons.filter(residency=residency)
-    page = Paginator(persons.prefetch_related("tags"), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "query": query, "tag": tag, "residency": residency,
-               "tags": CareTag.choices, "residencies": Residency.choices}
+    # The one person filter (core.filtersets), as the export and /api/persons/ use it.
+    found = PersonFilterSet(request.GET, queryset=Person.objects.visible_to(request.user)
+                            .select_related("household__building"))
+    params = found.params()
+    page = Paginator(found.qs.prefetch_related("tags"), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "query": params.get("q", ""), "tag": params.get("tag", ""),
+               "residency": params.get("residency", ""), "tags": CareTag.choices, "residencies": Residency.choices,
+               # Narrowings the form has no field for (a link from a building): kept when typing.
+               "kept": {k: v for k, v in params.items() if k not in ("q", "tag", "residency")},
+               "export_query": urlencode({"download": 1, **params})}
     if request.headers.get("HX-Request"):
         return render(request, "core/_person_rows.html", context)
     return render(request, "core/person_list.html", context)

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core import services
 from fangkong.core.actions import allowed
-from fangkong.core.models import Building, CareTag, Community, Grid, Residency
+from fangkong.core.filtersets import PERSON_PARAMS
+from fangkong.core.models import Building, CareTag, Community, Grid, Household, Residency
 from fangkong.core.pages import may
 from fangkong.core.scope import get_visible_or_404
 from fangkong.lib.masking import mask_id, mask_phone
@@ -31,7 +32,8 @@ from .tasks import import_ledger
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 8
-EXPORT_PARAMS = {"download", "community", "grid", "building", "q", "tag", "residency"}
+# The person filter's parameters (core.filtersets.PERSON_PARAMS), so a list links to its export.
+EXPORT_PARAMS = {"download", *PERSON_PARAMS}
 
 
 def _require_some(user, action):
@@ -168,7 +170,8 @@ def _export_scope(request) -> ExportScope:
     params = request.POST if request.method == "POST" else request.GET
     scope = ExportScope(q=params.get("q", "").strip()[:100], tag=params.get("tag", ""),
                         residency=params.get("residency", ""))
-    for name, model in (("community", Community), ("grid", Grid), ("building", Building)):
+    for name, model in (("community", Community), ("grid", Grid), ("building", Building),
+                        ("household", Household)):
         value = params.get(name, "")
         if value.isdigit():
             get_visible_or_404(model.objects.all(), request.user, pk=value)

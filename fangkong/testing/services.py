@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import operations
 from fangkong.core import services as core
-from fangkong.core.actions import allowed, require, require_all
+from fangkong.core.actions import require, require_all
 from fangkong.core.models import AuditAction, Building, Community, Person, TimelineEntry
 from fangkong.core.operations import operation_buildings, refresh_reach
 from fangkong.health import services as health
@@ -53,16 +53,6 @@ class ScanRefused(TestingError):
 
 
 # --- rounds ----------------------------------------------------------------------------------
-
-
-# Kept for testing/api.py only, whose owner moves it to the actions (then these go): the pages
-# and services ask ``allowed``/``require`` with the action itself.
-def can_manage(user, community_id) -> bool:
-    return allowed(user, can.IMPORT_RESULTS, community_id)
-
-
-def can_scan(user, community_id) -> bool:
-    return allowed(user, can.SCAN, community_id)
 
 
 @transaction.atomic

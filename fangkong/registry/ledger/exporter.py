@@ -18,7 +18,8 @@ from openpyxl.styles import Font
 
 from fangkong.core import services
 from fangkong.core.actions import NotAllowed, allowed, require
-from fangkong.core.models import AuditAction, AuditEntry, CareTag, Community, Person, PersonTag, Residency
+from fangkong.core.filtersets import PersonFilterSet
+from fangkong.core.models import AuditAction, AuditEntry, Community, Person, PersonTag
 from fangkong.lib.idnumber import make
 from fangkong.lib.masking import mask_id, mask_phone
 from fangkong.registry.actions import EXPORT_PEOPLE
@@ -44,9 +45,15 @@ class ExportScope:
     community_id: int | None = None
     grid_id: int | None = None
     building_id: int | None = None
+    household_id: int | None = None
     q: str = ""
     tag: str = ""
     residency: str = ""
+
+    def params(self) -> dict:
+        """The scope as the person filter's query parameters (core.filtersets.PersonFilterSet)."""
+        return {"community": self.community_id, "grid": self.grid_id, "building": self.building_id,
+                "household": self.household_id, "q": self.q, "tag": self.tag, "residency": self.residency}
 
     def describe(self) -> str:
         parts = [f"{name}={value}" for name, value in vars(self).items() if value not in (None, "")]
@@ -63,17 +70,8 @@ def persons_for_export(user, scope: ExportScope):
     persons = Person.objects.all() if user is None else Person.objects.visible_to(user)
     if user is not None and not user.is_superuser:
         persons = persons.filter(community_id__in=exportable_communities(user))
-    if scope.community_id:
-        persons = persons.filter(community_id=scope.community_id)
-    if scope.grid_id:
-        persons = persons.filter(household__building__grid_id=scope.grid_id)
-    if scope.building_id:
-        persons = persons.filter(household__building_id=scope.building_id)
-    persons = persons.search(scope.q)
-    if scope.tag in CareTag.values:
-        persons = persons.filter(tags__tag=scope.tag)
-    if scope.residency in Residency.values:
-        persons = persons.filter(residency=scope.residency)
+    # The one person filter, as the person list and /api/persons/ use it: export what you see.
+    persons = PersonFilterSet({k: v for k, v in scope.params().items() if v not in (None, "")}, queryset=persons).qs
     return (persons.select_related("household__building__grid")
             .prefetch_related(Prefetch("tags", queryset=PersonTag.objects.order_by("tag")))
             .order_by("household__building__door_sort", "household__room_sort", "id"))

@@ -1,5 +1,11 @@
-"""Query filters of the API. Ids are plain numbers, never checked for existence: a filter on a
-household outside the user's scope gives an empty list, not a hint that the id exists."""
+"""The filters of core's lists, shared by the pages, the exports and the API (NetBox's filtersets).
+
+``PersonFilterSet`` is the one person filter: the person list page, the ledger export ("export
+these") and ``/api/persons/`` all narrow ``Person.objects.visible_to(user)`` through it, so what
+you export is what you saw. Ids are plain numbers, never checked for existence: a filter on a
+household outside the user's scope gives an empty list, not a hint that the id exists. The API
+refuses a value it cannot read (400); a page ignores it, as it ignores a stale bookmark.
+"""
 
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +24,7 @@ from fangkong.core.models import (
 )
 
 
-class ZoneFilter(filters.FilterSet):
+class ZoneFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
 
     class Meta:
@@ -26,7 +32,7 @@ class ZoneFilter(filters.FilterSet):
         fields = ["community"]
 
 
-class GridFilter(filters.FilterSet):
+class GridFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     zone = filters.NumberFilter(field_name="zone_id")
 
@@ -35,7 +41,7 @@ class GridFilter(filters.FilterSet):
         fields = ["community", "zone"]
 
 
-class UnitFilter(filters.FilterSet):
+class UnitFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     grid = filters.NumberFilter(field_name="grid_id")
 
@@ -44,7 +50,7 @@ class UnitFilter(filters.FilterSet):
         fields = ["community", "grid"]
 
 
-class BuildingFilter(filters.FilterSet):
+class BuildingFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     grid = filters.NumberFilter(field_name="grid_id")
     unit = filters.NumberFilter(field_name="unit_id")
@@ -57,7 +63,7 @@ class BuildingFilter(filters.FilterSet):
         fields = ["community", "grid", "unit", "door_number", "control_status", "is_rental"]
 
 
-class HouseholdFilter(filters.FilterSet):
+class HouseholdFilterSet(filters.FilterSet):
     community = filters.NumberFilter(field_name="community_id")
     building = filters.NumberFilter(field_name="building_id")
     grid = filters.NumberFilter(field_name="building__grid_id")
@@ -68,7 +74,11 @@ class HouseholdFilter(filters.FilterSet):
         fields = ["community", "building", "grid", "status"]
 
 
-class PersonFilter(filters.FilterSet):
+# The query parameters of the person filter, in the order a link carries them.
+PERSON_PARAMS = ("q", "community", "household", "building", "grid", "residency", "tag")
+
+
+class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("Search"),
                            help_text=_("Name, pinyin initials (zs), last 4 of ID or phone, or door number "
                                        "(564 or 564-101)."))
@@ -81,7 +91,14 @@ class PersonFilter(filters.FilterSet):
 
     class Meta:
         model = Person
-        fields = ["q", "community", "household", "building", "grid", "residency", "tag"]
+        fields = list(PERSON_PARAMS)
 
     def search(self, queryset, name, value):
-        return queryset.search(value)
+        return queryset.search(value[:100])
+
+    def params(self) -> dict[str, str]:
+        """The filter's valid, non-empty values as query parameters: for the link that exports
+        these people, and for the audit entry of an export."""
+        self.is_valid()  # reads the values; those that cannot be read are left out
+        cleaned = getattr(self.form, "cleaned_data", {})
+        return {name: str(cleaned[name]) for name in PERSON_PARAMS if cleaned.get(name) not in (None, "")}

@@ -1,0 +1,31 @@
+"""The one router collects every app's API, as the admin collects ``admin.py``.
+
+Each Fangkong app that has an API has an ``api`` module (``<app>/api.py``, or a package
+``<app>/api/`` once it passes a few hundred lines) with ``ROUTES``: (prefix, view set,
+basename) triples. This package never imports an app by name, so an app's API may import the
+shared pieces here (base view set, fields, errors) without a cycle.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
+
+OWN_APPS = "fangkong."
+
+
+def app_routes():
+    """(prefix, view set, basename) of every installed Fangkong app, in INSTALLED_APPS order."""
+    routes = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith(OWN_APPS) or config.name == __package__:
+            continue
+        if module_has_submodule(config.module, "api"):
+            routes += import_module(f"{config.name}.api").ROUTES
+    return routes
+
+
+def collect(router):
+    for prefix, viewset, basename in app_routes():
+        router.register(prefix, viewset, basename=basename)
+    return router
