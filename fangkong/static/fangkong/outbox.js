@@ -252,6 +252,7 @@
       return post(group).then(function (result) {
         if (result.keep) {
           setState({ failed_at: new Date().toISOString(), failure: result.keep, status: result.status || 0 });
+          document.dispatchEvent(new CustomEvent("fangkong:outbox-kept", { detail: { why: result.keep, kind: group[0].kind } }));
           return Promise.all(group.map(function (w) { w.tries += 1; return put("writes", w); }))
             .then(function () { return "kept"; });
         }
