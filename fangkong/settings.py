@@ -83,7 +83,7 @@ MIDDLEWARE = [
     # needs a secret and attacker-chosen text in one compressed response and many observed
     # lengths; Django masks the CSRF token afresh in every response and GZipMiddleware adds
     # random bytes to each gzip header (Django 4.2+), and the pages' personal data is masked.
-    "django.middleware.gzip.GZipMiddleware",
+    *(["django.middleware.gzip.GZipMiddleware"] if envbool("FANGKONG_COMPRESS", True) else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fangkong.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -199,8 +199,11 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # which whitenoise serves from the app folders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "fangkong.core.storage.StaticStorage"},
+    "staticfiles": {"BACKEND": "fangkong.core.storage.StaticStorage" if envbool("FANGKONG_COMPRESS", True)
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# FANGKONG_COMPRESS=0 gives back the old transport (no gzip, plain static names cached 60 s): only
+# benchmarks/field_throttled.py uses it, to measure before and after on one machine.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 

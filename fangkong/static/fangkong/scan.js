@@ -56,6 +56,8 @@
     canvas.width = Math.round(w * scale);
     canvas.height = Math.round(h * scale);
     var ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.fillStyle = "#fff";  // a transparent picture (a label image) reads as white paper, not black
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
     return canvas;
   }
