@@ -96,16 +96,16 @@ def measure(base, knock, kbps, rtt, repeat=3):
 
 def serve(env, port):
     env = dict(env, FANGKONG_BIND=f"127.0.0.1:{port}", FANGKONG_WORKERS="2")
-    server = subprocess.Popen([PY, "-m", "fangkong", "serve"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    log = open(Path(env["FANGKONG_DATA_DIR"]) / f"serve-{port}.log", "w")
+    server = subprocess.Popen([PY, "-m", "fangkong", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    for _ in range(600):  # a loaded 2-core machine takes a while to start gunicorn
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return server
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("the server did not start")
+    raise RuntimeError(f"the server did not start: see {log.name}")
 
 
 def main():

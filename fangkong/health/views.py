@@ -589,6 +589,8 @@ def report_building(request):
                 "Type a temperature between 34 and 43 °C.") + f" ({names})"}, status=400)
     for person in persons:
         person.report = reports.get(person.pk)
+        # A saved fever stays a fever on the sheet: red, with its symptoms shown, never a green tick.
+        person.fever = bool(person.report and services.is_fever(person.report.temperature, person.report.symptom_list))
         person.typed = request.POST.get(f"t{person.pk}", "") if request.method == "POST" else ""
         person.error = person.pk in errors
     return render(request, "health/report_building.html", {

@@ -130,3 +130,12 @@ def test_the_manual_fallback_finds_tubes_by_the_digits_still_readable(login, day
     client = login(day_world.users["sampler"])
     found = client.get(reverse("testround_find", args=[round_.pk]) + "?q=1007").json()
     assert [t["code"] for t in found["tubes"]] == ["20221201007"]
+
+
+def test_a_saved_fever_stays_visibly_a_fever_with_its_symptoms(login, day_world):
+    client = login(day_world.users["building_leader"])
+    url = reverse("report_building") + f"?building={day_world.building_a.pk}"
+    client.post(url, {f"t{day_world.person_a.pk}": "37.3", f"s{day_world.person_a.pk}": ["cough"]})
+    page = client.get(url).content.decode()
+    assert "data-fk-fever" in page and "is-invalid" in page
+    assert "<details class=\"mt-1\" open>" in page and 'value="cough" checked' in page
