@@ -60,6 +60,8 @@ def measure(base, knock, kbps, rtt, repeat=3):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
         for _ in range(repeat):
             context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+            context.set_default_timeout(180_000)
+            context.set_default_navigation_timeout(180_000)
             page = context.new_page()
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")

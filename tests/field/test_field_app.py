@@ -139,3 +139,14 @@ def test_a_saved_fever_stays_visibly_a_fever_with_its_symptoms(login, day_world)
     page = client.get(url).content.decode()
     assert "data-fk-fever" in page and "is-invalid" in page
     assert "<details class=\"mt-1\" open>" in page and 'value="cough" checked' in page
+
+
+def test_codes_are_shown_as_words_in_chinese(db):
+    from django.utils import translation
+
+    from fangkong.core.templatetags.fk_labels import choice_label, field_label
+
+    with translation.override("zh-hans"):
+        assert "cough" not in str(choice_label("cough,sore_throat"))
+        assert str(field_label("temperature")) != "temperature"
+        assert str(choice_label("broken")) == "破损"
