@@ -52,48 +52,49 @@ def knock_path(env) -> str:
     return out.strip().splitlines()[-1]
 
 
+def one_phone(browser, base, knock, kbps, rtt) -> dict:
+    """One new phone: the login page (empty cache), signing in, the knock page, the knock page again."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context.set_default_timeout(180_000)
+    context.set_default_navigation_timeout(180_000)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": rtt, "downloadThroughput": kbps * 1000 / 8,
+        "uploadThroughput": kbps * 1000 / 8, "connectionType": "cellular3g"})
+    received = [0]
+    cdp.on("Network.loadingFinished", lambda e: received.__setitem__(0, received[0] + e["encodedDataLength"]))
+
+    def timed(url):
+        received[0] = 0
+        start = time.perf_counter()
+        page.goto(url, wait_until="load")
+        return time.perf_counter() - start, received[0]
+
+    figures = {}
+    figures["login"], figures["bytes_login"] = timed(base + "/accounts/login/")
+    page.fill("input[name=username]", "buildingleader")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form:has(input[name=password]) [type=submit]")
+    page.wait_for_load_state("load")
+    figures["knock"], figures["bytes_knock"] = timed(base + knock)
+    figures["knock_warm"], _size = timed(base + knock)
+    context.close()
+    return figures
+
+
 def measure(base, knock, kbps, rtt, repeat=3):
     from playwright.sync_api import sync_playwright
 
-    figures = {"login": [], "knock": [], "knock_warm": [], "bytes_login": [], "bytes_knock": []}
+    runs = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
         for _ in range(repeat):
-            context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-            context.set_default_timeout(180_000)
-            context.set_default_navigation_timeout(180_000)
-            page = context.new_page()
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send("Network.emulateNetworkConditions", {
-                "offline": False, "latency": rtt, "downloadThroughput": kbps * 1000 / 8,
-                "uploadThroughput": kbps * 1000 / 8, "connectionType": "cellular3g"})
-            received = [0]
-            cdp.on("Network.loadingFinished", lambda e: received.__setitem__(0, received[0] + e["encodedDataLength"]))
-
-            def timed(action):
-                received[0] = 0
-                start = time.perf_counter()
-                action()
-                page.wait_for_load_state("load")
-                return time.perf_counter() - start, received[0]
-
-            seconds, size = timed(lambda: page.goto(base + "/accounts/login/", wait_until="load"))
-            figures["login"].append(seconds)
-            figures["bytes_login"].append(size)
-            page.fill("input[name=username]", "buildingleader")
-            page.fill("input[name=password]", PASSWORD)
-            with page.expect_navigation():
-                page.click("form:has(input[name=password]) [type=submit]")
-            page.wait_for_load_state("load")
-            seconds, size = timed(lambda: page.goto(base + knock, wait_until="load"))
-            figures["knock"].append(seconds)
-            figures["bytes_knock"].append(size)
-            seconds, _size = timed(lambda: page.goto(base + knock, wait_until="load"))
-            figures["knock_warm"].append(seconds)
-            context.close()
+            runs.append(one_phone(browser, base, knock, kbps, rtt))
         browser.close()
-    return {k: statistics.median(v) for k, v in figures.items()}
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
 def serve(env, port):

@@ -23,7 +23,8 @@ def start_items(request):
         building = row["household__building_id"]
         if building not in writable:
             continue
-        items.append(Item(title=_("Temperatures: building %(door)s") % {"door": row["household__building__door_number"]},
+        door = row["household__building__door_number"]
+        items.append(Item(title=_("Temperatures: building %(door)s") % {"door": door},
                           detail=_("%(n)d people not reported today") % {"n": row["missing"]},
                           url=reverse("report_building") + f"?building={building}"))
     unchecked = (services.seal_rows(user, today).filter(result__isnull=True).order_by()

@@ -26,7 +26,8 @@ def start_items(request):
             items.append(Item(title=_("Sampling: %(round)s") % {"round": round_.name},
                               detail=" · ".join(x for x in (points, when) if x),
                               url=reverse("testround_sampler", args=[round_.pk])))
-        if has_role(user, Role.BUILDING_LEADER, Role.GRID_WORKER, Role.GRID_LEADER, community_id=round_.community_id):
+        staff = (Role.BUILDING_LEADER, Role.GRID_WORKER, Role.GRID_LEADER)
+        if has_role(user, *staff, community_id=round_.community_id):
             for slot in (SamplingSlot.objects.visible_to(user).filter(round=round_)
                          .select_related("building").order_by("starts", "building__door_sort")[:20]):
                 items.append(Item(

@@ -24,7 +24,8 @@ def fit_world(transactional_db):
     world = make_world()
     command = world.users["command_post"]
     today = timezone.localdate()
-    knock = screening.create_round(command, world.community, name="第一轮", starts_at=timezone.now() - timedelta(hours=1))
+    knock = screening.create_round(command, world.community, name="第一轮",
+                                   starts_at=timezone.now() - timedelta(hours=1))
     health.start_measure(command, world.person_a, MeasureKind.HOME, today, today + timedelta(days=6),
                          state=State.CLOSE_CONTACT, today=today)
     health.seal_household(command, world.household_a1, number="F-1")
