@@ -32,7 +32,8 @@ def start_items(request):
                          .select_related("building").order_by("starts", "building__door_sort")[:20]):
                 items.append(Item(
                     title=_("Building %(door)s comes down %(start)s-%(end)s") % {
-                        "door": slot.building.door_number, "start": f"{slot.starts:%H:%M}", "end": f"{slot.ends:%H:%M}"},
+                        "door": slot.building.door_number, "start": f"{slot.starts:%H:%M}",
+                        "end": f"{slot.ends:%H:%M}"},
                     detail=slot.point, url=reverse("testround_schedule", args=[round_.pk]), offline=False))
             untested = sum(len(persons) for _building, persons in services.untested(round_, user))
             if untested:
