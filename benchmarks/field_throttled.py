@@ -98,9 +98,12 @@ def measure(base, knock, kbps, rtt, repeat=3):
 
 
 def serve(env, port):
-    env = dict(env, FANGKONG_BIND=f"127.0.0.1:{port}", FANGKONG_WORKERS="2")
+    env = dict(env, FANGKONG_BIND=f"127.0.0.1:{port}", FANGKONG_WORKERS="4")
     log = open(Path(env["FANGKONG_DATA_DIR"]) / f"serve-{port}.log", "w")
-    server = subprocess.Popen([PY, "-m", "fangkong", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    # Sync workers block on a slow phone: more of them, and time to finish (in production a proxy
+    # in front buffers the slow clients).
+    server = subprocess.Popen([PY, "-m", "fangkong", "serve", "--timeout", "300"], cwd=ROOT, env=env,
+                              stdout=log, stderr=log)
     for _ in range(600):  # a loaded 2-core machine takes a while to start gunicorn
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
