@@ -13,6 +13,7 @@ $(BIN)/fangkong: requirements.txt requirements-dev.txt pyproject.toml
 
 run: $(BIN)/fangkong
 	$(BIN)/fangkong demo $(if $(REBUILD),--rebuild)
+	$(BIN)/fangkong collectstatic --noinput -v 0
 	$(BIN)/fangkong serve
 
 test: $(BIN)/fangkong

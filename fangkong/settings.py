@@ -96,11 +96,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compressed: a knock page of 36 households is 204 KB raw, about 15 KB gzipped. BREACH
+    # needs a secret and attacker-chosen text in one compressed response and many observed
+    # lengths; Django masks the CSRF token afresh in every response and GZipMiddleware adds
+    # random bytes to each gzip header (Django 4.2+), and the pages' personal data is masked.
+    *(["django.middleware.gzip.GZipMiddleware"] if envbool("FANGKONG_COMPRESS", True) else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fangkong.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fangkong.core.middleware.SignedOutAsJsonMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fangkong.core.middleware.NotAllowedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -168,7 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start"  # each role lands on its day ("my work today")
+CSRF_FAILURE_VIEW = "fangkong.core.views.csrf_failure"
 LOGOUT_REDIRECT_URL = "login"
 
 # Repeated failed logins lock the account (by username, whatever the address) for a while.
@@ -205,15 +212,16 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # vendored Bootstrap and htmx, the site's own CSS
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Hashed, compressed static files everywhere (cached for good by phones on slow networks); before
+# `collectstatic` has run (a fresh clone, the tests) the storage falls back to the plain names,
+# which whitenoise serves from the app folders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "fangkong.core.storage.StaticStorage" if envbool("FANGKONG_COMPRESS", True)
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Outside production whitenoise serves straight from the app folders: no collectstatic step.
+# FANGKONG_COMPRESS=0 gives back the old transport (no gzip, plain static names cached 60 s): only
+# benchmarks/field_throttled.py uses it, to measure before and after on one machine.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 

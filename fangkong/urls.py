@@ -8,3 +8,8 @@ urlpatterns = [
     path("testing/", include("fangkong.testing.urls")),
     path("api/", include("fangkong.api.urls")),
 ]
+
+handler400 = "fangkong.core.views.error_400"
+handler403 = "fangkong.core.views.error_403"
+handler404 = "fangkong.core.views.error_404"
+handler500 = "fangkong.core.views.error_500"

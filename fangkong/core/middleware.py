@@ -19,10 +19,43 @@ class ChineseFirstLocaleMiddleware:
         return response
 
 
+def wants_json(request) -> bool:
+    """A write sent by the field outbox (or any fetch that asks for JSON), not a page the browser
+    navigates to: it must be told "signed out" as a 401 it can recognise, never handed the login
+    page (which a queue would take for an answer and drop the write)."""
+    headers = request.headers
+    return (headers.get("X-Fangkong-Outbox") == "1" or headers.get("X-Requested-With") == "XMLHttpRequest"
+            or headers.get("Accept", "").startswith("application/json"))
+
+
+class SignedOutAsJsonMiddleware:
+    """Turns ``login_required``'s redirect to the login page into ``401 {"code": "not_authenticated"}``
+    for fetches that want JSON. Pages opened in the browser still go to the login page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (301, 302) and wants_json(request):
+            from django.http import JsonResponse
+            from django.shortcuts import resolve_url
+            from django.utils.translation import gettext as _
+
+            login = resolve_url(settings.LOGIN_URL)
+            if response.get("Location", "").split("?")[0].endswith(login):
+                return JsonResponse({"ok": False, "code": "not_authenticated",
+                                     "message": _("Your sign-in has ended. Sign in again; nothing is lost.")},
+                                    status=401)
+        return response
+
+
 class NotAllowedMiddleware:
     """A page whose service refused the user's role answers the site's 403, with the action's
-    message: the views call the services and do not repeat their checks. (The API turns
-    NotAllowed into its own JSON 403 in ``fangkong.api.errors``.)"""
+    message: the views call the services and do not repeat their checks. A fetch from the field
+    outbox gets the refusal as JSON with its machine code, a definite answer the phone lists for
+    the user instead of sending it again. (The API turns NotAllowed into its own JSON 403 in
+    ``fangkong.api.errors``.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,9 +66,12 @@ class NotAllowedMiddleware:
     def process_exception(self, request, exception):
         from django.core.exceptions import PermissionDenied
         from django.core.handlers.exception import response_for_exception
+        from django.http import JsonResponse
 
         from .actions import NotAllowed
 
-        if isinstance(exception, NotAllowed):
-            return response_for_exception(request, PermissionDenied(exception.message))
-        return None
+        if not isinstance(exception, NotAllowed):
+            return None
+        if wants_json(request):
+            return JsonResponse({"ok": False, "code": exception.code, "message": exception.message}, status=403)
+        return response_for_exception(request, PermissionDenied(exception.message))

@@ -1,15 +1,19 @@
 """Pages for places and people. Each view finds its objects through scope, calls a service and
 renders; the rules themselves are in services.py."""
 
+import hashlib
+import json
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -28,6 +32,7 @@ from .models import (
     Household,
     Person,
     Residency,
+    Role,
 )
 from .pages import CommunityChoice, chosen_community, community_choice, may
 from .scope import get_visible_or_404, reaches
@@ -283,3 +288,128 @@ def audit_log(request):
         "page": page, "person": person, "username": username, "action": action,
         "usernames": usernames, "actions": AuditEntry._meta.get_field("action").choices,
     })
+
+
+# --- the field app: start page, errors, service worker, manifest ------------------------------
+
+
+@login_required
+def start(request):
+    """My work today: what each of the user's roles has to do, one tap from its page. The items
+    come from the apps (hook "start_item"); the command post, whose day is the community, goes
+    to the overview when no app has an item for it."""
+    from .hooks import render as render_hooks
+
+    items = render_hooks("start_item", request)
+    roles = [reach.role for reach in reaches(request.user)]
+    field_roles = set(roles) - {Role.COMMAND_POST, Role.DISTRICT_VIEWER}
+    if not field_roles and (Role.COMMAND_POST in roles or Role.DISTRICT_VIEWER in roles or request.user.is_superuser):
+        return redirect("home")
+    notes = []
+    if Role.GUARD in roles:
+        notes.append(_("Guard: check people coming back at the checkpoint; the gate pages come with their app."))
+    if Role.DELIVERY_VOLUNTEER in roles:
+        notes.append(_("Delivery volunteer: find a household's door and floor under People; "
+                       "the delivery pages come with their app."))
+    return render(request, "core/start.html", {
+        "items": items, "notes": notes, "role_names": sorted({Role(r).label for r in roles})})
+
+
+def _error(request, status, title, message, template):
+    from django.http import JsonResponse
+
+    from .middleware import wants_json
+
+    if wants_json(request):
+        codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 500: "server_error"}
+        return JsonResponse({"ok": False, "code": codes[status], "message": str(message)}, status=status)
+    return render(request, template, {"title": title, "message": message, "back": _back(request)}, status=status)
+
+
+def _back(request) -> str:
+    """The page the user came from, when it is one of ours; else the start page."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    referer = request.headers.get("Referer", "")
+    if referer and referer != request.build_absolute_uri() and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}):
+        return referer
+    return reverse("start")
+
+
+def error_400(request, exception=None):
+    detail = str(exception) if exception and str(exception) else _("The address could not be read.")
+    return _error(request, 400, _("Bad request"), detail, "400.html")
+
+
+def error_403(request, exception=None):
+    detail = str(exception) if exception and str(exception) else _("Your role may not open this page.")
+    return _error(request, 403, _("Not allowed"), detail, "403.html")
+
+
+def error_404(request, exception=None):
+    return _error(request, 404, _("Not found"),
+                  _("This page does not exist, or it is outside the places you look after."), "404.html")
+
+
+def error_500(request):
+    from django.http import HttpResponseServerError, JsonResponse
+    from django.template import loader
+
+    from .middleware import wants_json
+
+    # No database, no user, no context processors: the error may be in any of them.
+    if wants_json(request):
+        return JsonResponse({"ok": False, "code": "server_error", "message": _("Server error")}, status=500)
+    return HttpResponseServerError(loader.get_template("500.html").render({}))
+
+
+def csrf_failure(request, reason=""):
+    """A form or fetch with a stale CSRF token (the user signed in again since the page was made):
+    JSON {"code": "csrf"} tells the outbox to keep the write and try again with the new token."""
+    from django.http import JsonResponse
+
+    from .middleware import wants_json
+
+    if wants_json(request):
+        return JsonResponse({"ok": False, "code": "csrf", "message": _("The page is older than your sign-in.")},
+                            status=403)
+    return render(request, "403.html", {
+        "title": _("Not allowed"), "back": _back(request),
+        "message": _("The page was older than your sign-in. Go back, reload the page and try again.")}, status=403)
+
+
+def service_worker(request):
+    """The service worker, from the site's root so that it may serve every page offline; rendered
+    so that the app shell it caches is named with the hashed static URLs of this release."""
+    from django.templatetags.static import static
+
+    shell = [static(name) for name in (
+        "vendor/bootstrap.min.css", "fangkong/app.css", "vendor/htmx.min.js", "vendor/bootstrap.bundle.min.js",
+        "fangkong/outbox.js", "fangkong/scan.js", "fangkong/icon-192.png")]
+    version = hashlib.sha256("|".join(shell).encode()).hexdigest()[:12]
+    response = render(request, "fangkong/sw.js", {
+        "shell": json.dumps(shell), "version": version, "static_url": json.dumps(settings.STATIC_URL),
+        "login_url": json.dumps(resolve_url(settings.LOGIN_URL)), "offline_url": json.dumps(reverse("start"))},
+        content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def manifest(request):
+    """The web app manifest: "add to home screen" opens the start page, full screen."""
+    from django.http import JsonResponse
+    from django.templatetags.static import static
+
+    data = {
+        "name": _("Fangkong"), "short_name": _("Fangkong"), "start_url": reverse("start"), "scope": "/",
+        "display": "standalone", "background_color": "#ffffff", "theme_color": "#b71c1c",
+        "lang": request.LANGUAGE_CODE,
+        "icons": [{"src": static("fangkong/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                  {"src": static("fangkong/icon-512.png"), "sizes": "512x512", "type": "image/png",
+                   "purpose": "any maskable"}],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response

@@ -14,3 +14,4 @@ class HealthConfig(AppConfig):
         hooks.register("home_panel", "fangkong.health.panels.home_panel", order=10)
         hooks.register("person_block", "fangkong.health.panels.person_block", order=10)
         hooks.register("household_block", "fangkong.health.panels.household_block", order=10)
+        hooks.register("start_item", "fangkong.health.start.start_items", order=20)

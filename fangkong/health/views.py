@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.core.actions import allowed
+from fangkong.core.middleware import wants_json
 from fangkong.core.models import Building, Household, Person
 from fangkong.core.pages import CommunityChoice, chosen_community, community_choice, may
 from fangkong.core.scope import get_visible_or_404
@@ -61,7 +63,19 @@ from .notice import parse_notice
 
 
 def _day(request, name="day"):
-    return parse_date(request.GET.get(name, "") or "") or timezone.localdate()
+    """The day in ?day=YYYY-MM-DD, today without it; an impossible date (2026-02-30) is a 400 that
+    says what was wrong, not a 500."""
+    raw = (request.GET.get(name, "") or "").strip()
+    if not raw:
+        return timezone.localdate()
+    try:
+        day = parse_date(raw)
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadRequest(_("%(value)s is not a date: write it as YYYY-MM-DD, for example 2026-02-28.")
+                         % {"value": raw[:20]})
+    return day
 
 
 def _buildings(request):
@@ -558,9 +572,18 @@ def report_building(request):
             for person in raised:
                 messages.warning(request, _("%(name)s: fever or symptoms, reported to the command post.")
                                  % {"name": person.name})
+            if wants_json(request):  # the phone's outbox: the sheet is saved, it shows the page again
+                return JsonResponse({"ok": True, "code": "saved", "saved": saved,
+                                     "message": _("%(count)d reports saved.") % {"count": saved}})
             return redirect(reverse("report_building") + f"?building={building.pk}")
+        if wants_json(request):  # refused for good: listed on the phone with the names to correct
+            names = "、".join(p.name for p in persons if p.pk in errors)
+            return JsonResponse({"ok": False, "code": "bad_temperature", "message": _(
+                "Type a temperature between 34 and 43 °C.") + f" ({names})"}, status=400)
     for person in persons:
         person.report = reports.get(person.pk)
+        # A saved fever stays a fever on the sheet: red, with its symptoms shown, never a green tick.
+        person.fever = bool(person.report and services.is_fever(person.report.temperature, person.report.symptom_list))
         person.typed = request.POST.get(f"t{person.pk}", "") if request.method == "POST" else ""
         person.error = person.pk in errors
     return render(request, "health/report_building.html", {

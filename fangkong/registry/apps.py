@@ -7,4 +7,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Ledgers and screening")
 
     def ready(self):
+        from fangkong.core import hooks
+
         from . import actions  # noqa: F401  (declares who may do what)
+
+        hooks.register("start_item", "fangkong.registry.start.start_items", order=10)

@@ -6,7 +6,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.core.actions import allowed
+from fangkong.core.middleware import wants_json
 from fangkong.core.models import Building, Community, Grid, Household, Person
 from fangkong.core.operations import compare
 from fangkong.core.pages import community_choice, may
@@ -153,7 +154,7 @@ def _counts(rows):
 def _row_response(request, round_, household, error=None):
     """The household's row again (htmx swaps it in place), with the building's counts out of band;
     without htmx, back to the building page at that row."""
-    if not _is_htmx(request):
+    if not _is_htmx(request) and not wants_json(request):
         if error:
             messages.error(request, error)
         return redirect(_knock_url(round_, household.building_id, household.pk))
@@ -169,6 +170,16 @@ def _row_response(request, round_, household, error=None):
     })
 
 
+def _refused(request, round_, household, error):
+    """A tap the rules refuse: the row with the reason; for the phone's outbox also a 409 with the
+    machine code, so that the write leaves its queue and is listed for the user."""
+    response = _row_response(request, round_, household, error.message)
+    if wants_json(request):
+        return JsonResponse({"ok": False, "code": error.code, "message": error.message,
+                             "html": response.content.decode()}, status=409)
+    return response
+
+
 @login_required
 @require_POST
 def round_visit(request, pk):
@@ -181,7 +192,7 @@ def round_visit(request, pk):
         screening.record_visit(request.user, round_, household, form.cleaned_data["outcome"],
                                client_id=form.cleaned_data["client_id"], at=form.cleaned_data["at"])
     except screening.ScreeningError as error:
-        return _row_response(request, round_, household, error.message)
+        return _refused(request, round_, household, error)
     return _row_response(request, round_, household)
 
 
@@ -213,7 +224,7 @@ def round_member(request, pk):
             screening.set_member(request.user, round_, household, person, data["state"],
                                  client_id=data["client_id"])
     except screening.ScreeningError as error:
-        return _row_response(request, round_, household, error.message)
+        return _refused(request, round_, household, error)
     return _row_response(request, round_, household)
 
 

@@ -13,3 +13,4 @@ class TestingConfig(AppConfig):
 
         hooks.register("home_panel", "fangkong.testing.panels.home_panel", order=20)
         hooks.register("person_block", "fangkong.testing.panels.person_block", order=20)
+        hooks.register("start_item", "fangkong.testing.start.start_items", order=30)

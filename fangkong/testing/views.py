@@ -30,7 +30,7 @@ from fangkong.registry.views_ledgers import XLSX
 from . import actions as can
 from . import codes, dorfman, exports, pdf, scanning, services
 from .api import read_upload
-from .models import AntigenReport, AntigenResult, PersonCode, PoolSize, TestRound
+from .models import AntigenReport, AntigenResult, PersonCode, PoolSize, TestRound, Tube
 
 
 def _round(request, pk):
@@ -152,7 +152,18 @@ def testround_find(request, pk):
     return JsonResponse({"persons": [{
         "id": p.pk, "name": p.name, "id_masked": p.id_masked,
         "place": f"{p.household.building.door_number}-{p.household.room}" if p.household_id else "",
-        "sampled": p.sampled} for p in found]}, json_dumps_params={"ensure_ascii": False})
+        "sampled": p.sampled} for p in found], "tubes": _tubes_like(round_, request.GET.get("q", ""))},
+        json_dumps_params={"ensure_ascii": False})
+
+
+def _tubes_like(round_, q):
+    """The round's tubes whose barcode contains what was typed (3 characters or more): a damaged
+    label is found by the digits still readable."""
+    q = q.strip().upper()
+    if len(q) < 3:
+        return []
+    return [{"code": t.code, "n": t.n, "pool_size": t.pool_size, "closed": t.closed_at is not None}
+            for t in Tube.objects.filter(round=round_, code__icontains=q).order_by("-opened_at")[:10]]
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""The knock page in headless Chromium on a 360-px phone: taps go through htmx with a client id
+"""The knock page in headless Chromium on a 360-px phone: taps go through the field outbox with a client id
 made on the phone, a tap made offline is kept and sent when the network is back, and the page
 raises no CSP violation. Skipped (with the reason) when there is no system Chromium, like the
 other browser tests; FANGKONG_REQUIRE_BROWSER=1 turns the skip into a failure."""
@@ -121,18 +121,20 @@ def test_a_tap_on_the_phone_records_the_outcome_with_a_client_id_made_on_the_pho
 def test_a_tap_made_without_network_is_sent_when_the_network_is_back(knock_world, live_server):
     world, round_ = knock_world
     row = f"#h{world.household_a1.pk}"
-    queued = "JSON.parse(localStorage.getItem('fangkong.screening.queue')).length"
+    queued = "Number(document.querySelector('#fk-outbox').getAttribute('data-waiting'))"
 
     def steps(page, context, violations):
         _open_building(page, live_server, round_, world.building_a)
         context.set_offline(True)
         page.click(f"{row} button[value=nobody_home]")
         page.wait_for_selector(f"{row} .fk-tap-note")
+        page.wait_for_selector("#fk-outbox[data-waiting='1']")
         assert not Visit.objects.filter(round=round_).exists()
         assert page.evaluate(queued) == 1
         context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
         page.wait_for_selector(f"{row}[data-outcome=nobody_home]")
+        page.wait_for_selector("#fk-outbox[data-waiting='0']")
         assert page.evaluate(queued) == 0
         assert violations == []
 

@@ -3,9 +3,9 @@
  * by hand) and the next scan must be a new tube. A person code starts with "FKP."; anything else
  * is a tube barcode.
  *
- * Every scan gets a client id made here and goes into a queue in localStorage first; the queue is
- * sent as one batch to the REST API, so the live scan and the offline queue are one path. The
- * server records a client id once, so a batch sent twice is harmless. Green / red and a short beep
+ * Every scan gets a client id made here and goes into the field outbox (IndexedDB) first; what
+ * waits is sent as one batch to the REST API, so the live scan and the offline queue are one path.
+ * The server records a client id once, so a batch sent twice is harmless. Green / red and a short beep
  * say at a glance whether a scan was taken. No inline script (strict CSP): data-* attributes only.
  */
 (function () {
@@ -27,11 +27,6 @@
     else for (var i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
     for (var j = 0; j < 16; j++) hex += (bytes[j] + 0x100).toString(16).slice(1);
     return hex;
-  }
-
-  function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
-    catch (e) { return ""; }
   }
 
   function load(key, fallback) {
@@ -85,10 +80,15 @@
     showTube();
   }
 
+  function outbox() { return window.Fangkong && window.Fangkong.outbox; }
+
   function showWaiting() {
-    var n = load(QUEUE_KEY, []).length;
-    document.getElementById("sampler-waiting").textContent = String(n);
-    document.getElementById("sampler-waiting-box").className = "small" + (n ? " text-warning fw-bold" : "");
+    if (!outbox()) return;
+    outbox().waiting().then(function (writes) {
+      var n = writes.filter(function (w) { return w.kind === "scan" && w.url === root.getAttribute("data-scans-url"); }).length;
+      document.getElementById("sampler-waiting").textContent = String(n);
+      document.getElementById("sampler-waiting-box").className = "small" + (n ? " text-warning fw-bold" : "");
+    });
   }
 
   function point() {
@@ -96,12 +96,18 @@
     return select ? select.value : "";
   }
 
-  function enqueue(scan) {
-    var queue = load(QUEUE_KEY, []);
-    queue.push(scan);
-    store(QUEUE_KEY, queue);
-    showWaiting();
-    flush();
+  // Every scan goes through the field outbox: a batch of what is waiting is sent as one request,
+  // each scan stays in IndexedDB until the server has answered it for good (a network error, a
+  // 5xx or an ended sign-in keep it), and the server records a client id once.
+  function enqueue(scan, label) {
+    outbox().add({ kind: "scan", url: root.getAttribute("data-scans-url"), batch: "scans", body: scan, label: label })
+      .then(function () {
+        showWaiting();
+        window.setTimeout(function () {
+          if (answerBox.getAttribute("data-code") === "sending") show("warning", text("queued"), "queued");
+        }, 4000);
+      });
+    show("secondary", text("sending"), "sending");
   }
 
   function answered(answer) {
@@ -126,36 +132,22 @@
     showTube();
   }
 
-  var sending = false;
+  document.addEventListener("fangkong:outbox-kept", function (event) {
+    if (event.detail.kind !== "scan") return;
+    show("warning", event.detail.why === "session" ? text("session") : text("queued"), "queued");
+    showWaiting();
+  });
 
-  function flush() {
-    if (sending) return;
-    var queue = load(QUEUE_KEY, []);
-    if (!queue.length) return;
-    sending = true;
-    var batch = queue.slice(0, 500);
-    fetch(root.getAttribute("data-scans-url"), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json" },
-      body: JSON.stringify({ scans: batch })
-    }).then(function (response) {
-      if (response.status >= 500 || response.status === 0) throw new Error("server " + response.status);
-      return response.json().then(function (body) {
-        var done = {};
-        batch.forEach(function (scan) { done[scan.client_id] = true; });
-        store(QUEUE_KEY, load(QUEUE_KEY, []).filter(function (scan) { return !done[scan.client_id]; }));
-        showWaiting();
-        if (response.ok && body.answers) body.answers.forEach(answered);
-        else { show("danger", body.message || String(response.status), body.code || "error"); beep(false); }
-      });
-    }).then(function () {
-      sending = false;
-      if (load(QUEUE_KEY, []).length) flush();
-    }, function () {
-      sending = false;
-      show("warning", text("queued"), "queued");
+  if (outbox()) {
+    outbox().on("scan", function (write, answer) {
       showWaiting();
+      if (write.url !== root.getAttribute("data-scans-url")) return false;
+      answered(answer.data && typeof answer.data === "object" ? answer.data : { ok: answer.ok, code: answer.code, message: answer.message });
+      return true;
+    });
+    outbox().on("close_tube", function (write, answer) {
+      if (!answer.ok) show("danger", answer.message || answer.code, answer.code);
+      return write.url === root.getAttribute("data-close-url");
     });
   }
 
@@ -164,7 +156,8 @@
     if (!code) return;
     if (code.toUpperCase().indexOf("FKP.") === 0) {
       if (!tube) { show("danger", text("scan-tube"), "no_tube"); beep(false); return; }
-      enqueue({ tube_code: tube.code, person_code: code, client_id: clientId(), at: new Date().toISOString(), point: point() });
+      enqueue({ tube_code: tube.code, person_code: code, client_id: clientId(), at: new Date().toISOString(), point: point() },
+              tube.code + " ← " + code.slice(0, 12));
     } else {
       setTube(code.toUpperCase());
       show("secondary", text("tube-set") + " " + tube.code, "tube_set");
@@ -183,16 +176,24 @@
     input.focus();
   });
 
+  // Closing a tube by hand is for good: asked first, and the button sits at the top, away from
+  // where the thumb taps between scans.
   document.getElementById("sampler-close").addEventListener("click", function () {
     if (!tube) return;
     var code = tube.code;
-    fetch(root.getAttribute("data-close-url"), {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ tube_code: code })
-    }).catch(function () { /* offline: the next scan of this tube is refused anyway once closed */ });
+    if (!window.confirm(text("close-confirm").replace("%s", code))) return;
+    outbox().add({ kind: "close_tube", url: root.getAttribute("data-close-url"), json: true, body: { tube_code: code },
+                   label: text("tube-set") + " " + code });
     setTube(null);
     show("info", text("tube-full"), "tube_closed");
+    input.focus();
+  });
+
+  document.getElementById("sampler-keys").addEventListener("click", function () {
+    // Tube labels are digits: the phone's number pad; a damaged label with letters: the keyboard.
+    var numeric = input.getAttribute("inputmode") !== "text";
+    input.setAttribute("inputmode", numeric ? "text" : "numeric");
+    this.textContent = numeric ? "123" : "ABC";
     input.focus();
   });
 
@@ -204,16 +205,34 @@
       .then(function (r) { return r.json(); })
       .then(function (body) {
         found.textContent = "";
-        if (!body.persons.length) { found.textContent = text("none"); return; }
+        if (!body.persons.length && !(body.tubes || []).length) { found.textContent = text("none"); return; }
+        (body.tubes || []).forEach(function (t) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "list-group-item list-group-item-action fk-row" + (t.closed ? " disabled" : "");
+          button.setAttribute("data-tube", t.code);
+          button.textContent = text("tube-set") + " " + t.code + " (" + t.n + "/" + t.pool_size + ")" + (t.closed ? " · " + text("closed") : "");
+          button.addEventListener("click", function () {
+            setTube(t.code);
+            tube.n = t.n;
+            store(TUBE_KEY, tube);
+            showTube();
+            show("secondary", text("tube-set") + " " + t.code, "tube_set");
+            found.textContent = "";
+            input.focus();
+          });
+          found.appendChild(button);
+        });
         body.persons.forEach(function (p) {
           var button = document.createElement("button");
           button.type = "button";
-          button.className = "list-group-item list-group-item-action" + (p.sampled ? " disabled" : "");
+          button.className = "list-group-item list-group-item-action fk-row" + (p.sampled ? " disabled" : "");
           button.setAttribute("data-person", p.id);
           button.textContent = p.name + " · " + p.place + " · " + p.id_masked + (p.sampled ? " · " + text("sampled") : "");
           button.addEventListener("click", function () {
             if (!tube) { show("danger", text("scan-tube"), "no_tube"); beep(false); return; }
-            enqueue({ tube_code: tube.code, person_id: p.id, client_id: clientId(), at: new Date().toISOString(), point: point() });
+            enqueue({ tube_code: tube.code, person_id: p.id, client_id: clientId(), at: new Date().toISOString(), point: point() },
+                    tube.code + " ← " + p.name);
             found.textContent = "";
             input.focus();
           });
@@ -222,38 +241,28 @@
       });
   });
 
-  // The phone's camera, where the browser can read codes itself (BarcodeDetector: Chrome on
-  // Android). Elsewhere the button stays hidden and a USB scanner or the keyboard does the work.
-  if ("BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+  // The phone's camera, on any phone: BarcodeDetector where the browser has it, the vendored
+  // zxing decoder elsewhere (fangkong/scan.js).
+  if (window.Fangkong && window.Fangkong.scan && window.Fangkong.scan.hasCamera()) {
     var box = document.getElementById("sampler-camera-box");
     var video = document.getElementById("sampler-video");
+    var stopCamera = null;
     box.classList.remove("d-none");
     document.getElementById("sampler-camera").addEventListener("click", function () {
-      if (video.srcObject) return;
-      var detector = new window.BarcodeDetector();
-      var last = "", lastAt = 0;
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-        video.srcObject = stream;
-        video.classList.remove("d-none");
-        video.play();
-        window.setInterval(function () {
-          detector.detect(video).then(function (found) {
-            if (!found.length) return;
-            var value = found[0].rawValue, now = Date.now();
-            // The same code in view for a while is one scan, not ten.
-            if (value === last && now - lastAt < 2500) return;
-            last = value;
-            lastAt = now;
-            handle(value);
-          }).catch(function () { /* a frame that could not be read */ });
-        }, 300);
-      }).catch(function (error) { show("warning", String(error), "camera"); });
+      if (stopCamera) { stopCamera(); stopCamera = null; video.classList.add("d-none"); return; }
+      video.classList.remove("d-none");
+      window.Fangkong.scan.camera(video, handle).then(function (stop) { stopCamera = stop; },
+        function (error) { video.classList.add("d-none"); show("warning", String(error), "camera"); });
     });
   }
 
-  window.addEventListener("online", flush);
-  window.setInterval(flush, 15000);
+  // Scans queued by the page's earlier version (localStorage) move into the outbox, ids unchanged.
+  var old = load(QUEUE_KEY, []);
+  if (old.length && outbox()) {
+    window.localStorage.removeItem(QUEUE_KEY);
+    old.forEach(function (scan) { outbox().add({ kind: "scan", url: root.getAttribute("data-scans-url"), batch: "scans", body: scan }); });
+  }
+  window.setInterval(showWaiting, 5000);
   showTube();
   showWaiting();
-  flush();
 })();

@@ -1,0 +1,172 @@
+"""Every field flow through a dropped network and an ended sign-in, in headless Chromium on a
+360-px phone: the network is cut in the middle, the phone moves to another page and reloads
+without a network (the service worker serves the kept copy, marked with its time), the session
+ends (deleted on the server) while writes wait, the network comes back, the user signs in again
+on the page, and every write is in the database exactly once."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from fangkong.health import services as health
+from fangkong.health.models import HealthReport, MeasureKind, Seal, SealCheck, State
+from fangkong.registry import screening
+from fangkong.registry.models import Visit
+from fangkong.testing import codes
+from fangkong.testing import services as testing
+from fangkong.testing.models import AntigenReport, Sample
+from tests.factories import PASSWORD, make_world
+from tests.registry.test_screening_browser import in_phone
+
+pytestmark = [pytest.mark.browser]
+
+
+def waiting(page, n):
+    page.wait_for_selector(f"#fk-outbox[data-waiting='{n}']", timeout=20_000)
+
+
+def wait_for_worker(page):
+    """The service worker controls the page (it caches what is opened from now on)."""
+    # Polled from here: wait_for_function compiles its text in the page, which the strict CSP forbids.
+    for n in range(100):
+        if page.evaluate("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"):
+            return
+        if n % 10 == 9:
+            page.reload()  # the next navigation after activation is controlled in any case
+        page.wait_for_timeout(200)
+    raise AssertionError("the service worker never took control of the page")
+
+
+def end_session():
+    # The 30-minute idle end, without waiting 30 minutes: the server forgets every session.
+    Session.objects.all().delete()
+
+
+def sign_in_again(page):
+    page.wait_for_selector("#fk-outbox [data-fk-session]:not(.d-none)", timeout=20_000)
+    page.fill("#fk-outbox [data-fk-signin] input[name=password]", PASSWORD)
+    page.click("#fk-outbox [data-fk-signin] button[type=submit]")
+
+
+def back_online(context, page):
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+
+
+@pytest.fixture
+def field_world(transactional_db):
+    world = make_world()
+    command = world.users["command_post"]
+    today = timezone.localdate()
+    round_ = screening.create_round(command, world.community, name="第一轮",
+                                    starts_at=timezone.now() - timedelta(hours=1))
+    health.start_measure(command, world.person_a, MeasureKind.HOME, today, today + timedelta(days=6),
+                         state=State.CLOSE_CONTACT, today=today)
+    seal = health.seal_household(command, world.household_a1, number="F-1")
+    return world, round_, seal
+
+
+def test_knocks_made_offline_and_after_the_sign_in_ended_arrive_once(field_world, live_server):
+    world, round_, _seal = field_world
+    row = f"#h{world.household_a1.pk}"
+    knock = f"{live_server.url}/screening/{round_.pk}/knock/?building={world.building_a.pk}"
+    seen = {}
+
+    def steps(page, context, violations):
+        page.goto(f"{live_server.url}/start/")
+        wait_for_worker(page)
+        page.goto(knock)  # opened once online: kept for the stairs
+        page.goto(f"{live_server.url}/start/")
+        context.set_offline(True)
+        page.goto(knock)  # moving between pages without a network
+        seen["copy"] = page.inner_text("#fk-offline-copy")
+        page.click(f"{row} button[value=nobody_home]")
+        waiting(page, 1)
+        page.reload()  # reloading offline keeps the queue and the page
+        waiting(page, 1)
+        end_session()
+        back_online(context, page)
+        page.click("#fk-outbox [data-fk-send-now]")
+        sign_in_again(page)
+        waiting(page, 0)
+        page.wait_for_selector(f"{row}[data-outcome=nobody_home]")
+        page.click("#fk-outbox [data-fk-send-now]")  # sending again sends nothing twice
+        seen["violations"] = list(violations)
+
+    in_phone(live_server, world.users["building_leader"].username, steps)
+    assert seen["copy"].strip(), "the offline copy says how old it is"
+    assert Visit.objects.filter(round=round_, household=world.household_a1).count() == 1
+    assert seen["violations"] == []
+
+
+def test_scans_made_after_the_sign_in_ended_are_kept_and_arrive_once(field_world, live_server):
+    world, round_, _seal = field_world
+    test_round = testing.create_round(world.users["command_post"], world.community, name="核酸一轮", pool_size=5)
+    person_code = codes.token(codes.code_for(world.person_a))
+    seen = {}
+
+    def steps(page, context, violations):
+        page.goto(f"{live_server.url}/testing/{test_round.pk}/sampler/")
+        page.fill("#sampler-input", "T300")
+        page.press("#sampler-input", "Enter")
+        page.wait_for_selector("#sampler-answer[data-code=tube_set]")
+        end_session()  # the swab is in the tube, the sign-in has ended
+        page.fill("#sampler-input", person_code)
+        page.press("#sampler-input", "Enter")
+        page.wait_for_selector("#sampler-answer[data-code=queued]")
+        waiting(page, 1)
+        seen["before"] = Sample.objects.filter(round=test_round).count()
+        context.set_offline(True)
+        page.reload()  # the sampler page from the kept copy; the scan still waits
+        waiting(page, 1)
+        back_online(context, page)
+        sign_in_again(page)
+        waiting(page, 0)
+        page.wait_for_selector("#sampler-answer[data-code=accepted]")
+
+    in_phone(live_server, world.users["sampler"].username, steps)
+    assert seen["before"] == 0
+    assert Sample.objects.filter(round=test_round, person=world.person_a).count() == 1
+
+
+def test_temperatures_seal_checks_and_antigen_results_survive_a_cut_network(field_world, live_server):
+    world, _round, seal = field_world
+    building = world.building_a.pk
+    seen = {}
+
+    def steps(page, context, violations):
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(f"{live_server.url}/start/")
+        wait_for_worker(page)
+        for path in (f"/health/reports/?building={building}", f"/health/seals/?building={building}",
+                     f"/testing/antigen/?building={building}"):
+            page.goto(live_server.url + path)
+        context.set_offline(True)
+        page.goto(f"{live_server.url}/health/reports/?building={building}")
+        page.fill(f"input[name=t{world.person_a.pk}]", "37.6")
+        page.click("#report-form button[type=submit]")
+        waiting(page, 1)
+        page.goto(f"{live_server.url}/health/seals/?building={building}")
+        page.click(f"#seal-form-{seal.pk} button[value=broken]")  # asks first (accepted above)
+        waiting(page, 2)
+        page.goto(f"{live_server.url}/testing/antigen/?building={building}")
+        page.click(f"label[for=r{world.person_a.pk}-negative]")
+        page.click("#antigen-form button[type=submit]")
+        waiting(page, 3)
+        end_session()
+        back_online(context, page)
+        page.click("#fk-outbox [data-fk-send-now]")
+        sign_in_again(page)
+        waiting(page, 0)
+        seen["violations"] = list(violations)
+
+    in_phone(live_server, world.users["building_leader"].username, steps)
+    report = HealthReport.objects.get(person=world.person_a)
+    assert str(report.temperature) == "37.6"
+    assert HealthReport.objects.count() == 1
+    assert SealCheck.objects.filter(seal=seal).count() == 1 and SealCheck.objects.get(seal=seal).result == "broken"
+    assert AntigenReport.objects.filter(person=world.person_a).count() == 1
+    assert Seal.objects.count() == 1
+    assert seen["violations"] == []
