@@ -14,6 +14,7 @@ from functools import lru_cache
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import CareTag, IdType, Residency, Sex
+from fangkong.lib.sheets import FORMULA_START, escape_formula  # noqa: F401 - the exporter uses it from here
 
 # field -> the header names that mean it. The first name is the one exports and templates write.
 SYNONYMS = {
@@ -97,7 +98,6 @@ def looks_like_header(cells) -> bool:
 
 # --- cell values ----------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@")
 
 
 def cell_text(value) -> str:
@@ -129,13 +129,6 @@ def _clean_text(text: str) -> str:
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
         text = text[1:]
     return text
-
-
-def escape_formula(value):
-    """Cells that begin with = + - @ would run as formulas in Excel: prefix them with '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def is_numeric_cell(value) -> bool:

@@ -57,7 +57,7 @@ from fangkong.core.models import (
     TimelineEntry,
 )
 from fangkong.core.scope import has_role, reaches
-from fangkong.lib import idnumber
+from fangkong.lib import idnumber, sheets
 from fangkong.lib import phone as phone_lib
 
 from . import columns
@@ -144,29 +144,44 @@ def import_people(path, community, user=None, *, name: str = "", dry_run: bool =
     ledger = open_ledger(path, name or Path(path).name)
     with ledger:
         importer = _Importer(community, user, ledger, name or Path(path).name, create_places, report_path)
-        result = importer.result
-        result.dry_run = dry_run
-        result.header_row, result.mapping, result.ignored = ledger.header_row, ledger.mapping, ledger.ignored
-        with _sqlite_cache(), transaction.atomic(), _Collector() as collector:
-            chunk = []
-            for number, cells in ledger.rows():
-                result.rows += 1
-                row = importer.parse(number, cells)
-                if row is not None:
-                    chunk.append(row)
-                if len(chunk) >= chunk_rows or (progress and result.rows % chunk_rows == 0):
-                    importer.flush(chunk)
-                    chunk = []
-                    collector.chunk_done()
-                    if progress:
-                        fraction = ledger.fraction()
-                        progress(result.rows, max(result.rows, round(result.rows / fraction)) if fraction else 0)
-            importer.flush(chunk)
-            if dry_run:
-                transaction.set_rollback(True)
+        try:
+            result = _import_rows(importer, ledger, dry_run, progress, chunk_rows)
+        except Exception as error:
+            # A row deep in the file that cannot be read (a cell over the csv limit, a row wider
+            # than a sheet, a damaged zip member) makes the whole file unreadable: the
+            # transaction is rolled back and no error report is left behind.
+            importer.report.discard()
+            known = sheets.as_sheet_error(error)
+            if known is None or known is error:
+                raise
+            raise known from error
         result.error_report = importer.report.close()
     if progress:
         progress(result.rows, result.rows)
+    return result
+
+
+def _import_rows(importer, ledger, dry_run, progress, chunk_rows) -> ImportResult:
+    result = importer.result
+    result.dry_run = dry_run
+    result.header_row, result.mapping, result.ignored = ledger.header_row, ledger.mapping, ledger.ignored
+    with _sqlite_cache(), transaction.atomic(), _Collector() as collector:
+        chunk = []
+        for number, cells in ledger.rows():
+            result.rows += 1
+            row = importer.parse(number, cells)
+            if row is not None:
+                chunk.append(row)
+            if len(chunk) >= chunk_rows or (progress and result.rows % chunk_rows == 0):
+                importer.flush(chunk)
+                chunk = []
+                collector.chunk_done()
+                if progress:
+                    fraction = ledger.fraction()
+                    progress(result.rows, max(result.rows, round(result.rows / fraction)) if fraction else 0)
+        importer.flush(chunk)
+        if dry_run:
+            transaction.set_rollback(True)
     return result
 
 
