@@ -441,13 +441,19 @@ class XlsxSource:
         return min(1.0, self.consumed / self.total)
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        merges = MergeFiller(self.merged_ranges())
+        try:
+            merges = MergeFiller(self.merged_ranges())
+        except KeyError:
+            raise SheetError(_("The workbook is damaged: a sheet it lists is missing. Open it in Excel and save "
+                               "it again."), code="bad_zip") from None
         strings = self.strings
         number = 0
         rest = ""
+        sheet_data = False
         with self.archive.open(self.sheet_path) as member:
             for block in _xml_blocks(member):
                 self.consumed += len(block)
+                sheet_data = sheet_data or "sheetData" in block or "sheetData" in rest[-20:] + block[:20]
                 buffer = rest + block
                 cut = _last_row_end(buffer)
                 if cut < 0:
@@ -464,6 +470,11 @@ class XlsxSource:
                 number = self._row_number(attrs, number)
                 cells = self._cells(body, strings) if body else []
                 yield number, merges.fill(number, cells) if merges else cells
+        if not sheet_data:
+            # Every sheet Excel, WPS or openpyxl writes has <sheetData>, even an empty one: without
+            # it the file is damaged, not empty.
+            raise SheetError(_("The workbook is damaged: its sheet has no cells part. Open it in Excel and save "
+                               "it again."), code="bad_zip")
 
     @staticmethod
     def _row_number(attrs: str, previous: int) -> int:
