@@ -91,6 +91,19 @@ class ImportResult:
     free_labels: dict = field(default_factory=dict)
     households_occupied: int = 0
 
+    REASON_LINES = 200
+
+    def reason_lines(self) -> list[str]:
+        """One line per refused or warned field, by row, for the result page (the first few hundred)."""
+        entries = sorted([(r, _("refused")) for r in self.refusals] + [(w, _("warning")) for w in self.warnings],
+                         key=lambda pair: pair[0]["row"])
+        lines = [_("Row %(row)s, %(column)s (%(kind)s): %(message)s")
+                 % {"row": e["row"], "column": e["column"] or "-", "kind": kind, "message": e["message"]}
+                 for e, kind in entries[:self.REASON_LINES]]
+        if len(entries) > self.REASON_LINES:
+            lines.append(_("… and %(count)d more in the report file.") % {"count": len(entries) - self.REASON_LINES})
+        return lines
+
     def as_dict(self) -> dict:
         """The summary as one JSON object (``import-people --json``)."""
         return {"rows": self.rows, "taken": self.taken, "refused": self.reported,
