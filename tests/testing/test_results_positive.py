@@ -226,3 +226,15 @@ def test_the_correction_page_corrects_with_a_reason(client, world, sampled, comm
     assert page.status_code == 200 and Tube.objects.get(code="T1").result == "positive"
     page = client.post(url, {"tube_code": "T1", "result": "negative", "reason": "复核阴性"})
     assert page.status_code == 302 and Tube.objects.get(code="T1").result == "negative"
+
+
+def test_the_results_api_answers_a_cell_over_the_limit_with_400_and_reports_conflicts(client, world, sampled,
+                                                                                      command):
+    client.force_login(command)
+    url = f"/api/testrounds/{sampled.pk}/results/"
+    upload = SimpleUploadedFile("lab.csv", ("管号,结果\nT1," + "x" * 140_000).encode(), content_type="text/csv")
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 400 and "131,072" in response.content.decode()
+    upload = SimpleUploadedFile("lab.csv", "管号,结果\nT1,阳性\nT1,阴性\n".encode(), content_type="text/csv")
+    body = client.post(url, {"file": upload}).json()
+    assert body["conflicts"][0]["kept"] == "positive" and body["positive"] == 1
