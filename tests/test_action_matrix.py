@@ -57,6 +57,7 @@ EXPECTED = {
     "testing.create_round": (MANAGE, False),
     "testing.create_retest_round": (MANAGE, False),
     "testing.import_results": (MANAGE, False),
+    "testing.correct_result": (MANAGE, False),
     "testing.plan_schedule": (MANAGE, False),
     "testing.scan": (STAFF | {SAMPLER}, False),
     "testing.close_tube": (STAFF | {SAMPLER}, False),

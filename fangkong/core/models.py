@@ -295,6 +295,9 @@ class Person(models.Model):
     occupation = models.CharField(_("occupation"), max_length=50, blank=True)
     workplace = models.CharField(_("workplace"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Care labels a ledger gave that no CareTag means (高三学生 before the command post maps it),
+    # kept as written, separated by 、, so that nobody is refused for a word.
+    free_labels = models.CharField(_("other labels"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Raised by every change; an edit made on an older version is refused (see services).

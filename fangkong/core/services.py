@@ -37,7 +37,7 @@ from .models import (
 # Fields whose values are personal data: audit entries keep them masked.
 MASKERS = {"id_number": mask_id, "phone": mask_phone, "landlord_phone": mask_phone}
 PERSON_FIELDS = ["name", "id_type", "id_number", "sex", "birth_date", "phone", "residency", "relation",
-                 "occupation", "workplace", "note"]
+                 "occupation", "workplace", "note", "free_labels"]
 HOUSEHOLD_FIELDS = ["room", "floor", "status", "control_status", "note"]
 
 

@@ -305,7 +305,9 @@ def notice_import(request):
             for change in parsed.changes:
                 area = current.get((change.parent, change.name))
                 change.register_level = levels.get(area.pk) if area else None
-                initial.append({"take": True, "name": change.name, "parent": change.parent,
+                # An uncertain change (an exception in brackets, a lift whose level is a guess) is
+                # shown but not ticked: a person reads it first.
+                initial.append({"take": not change.uncertain, "name": change.name, "parent": change.parent,
                                 "new_level": change.new_level,
                                 "effective_from": timezone.localtime(change.effective_from)
                                 if change.effective_from else None})

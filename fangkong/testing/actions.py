@@ -18,6 +18,8 @@ CREATE_RETEST_ROUND = declare("testing.create_retest_round", MANAGE,
                               _("Only the command post or a grid leader starts a testing round."))
 IMPORT_RESULTS = declare("testing.import_results", MANAGE,
                          _("Only the command post or a grid leader imports results."))
+CORRECT_RESULT = declare("testing.correct_result", MANAGE,
+                         _("Only the command post or a grid leader corrects results."))
 PLAN_SCHEDULE = declare("testing.plan_schedule", MANAGE,
                         _("Only the command post or a grid leader plans the schedule."))
 SCAN = declare("testing.scan", SCAN_ROLES, _("Your role does not scan swabs."))

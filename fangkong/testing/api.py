@@ -7,7 +7,6 @@ refusal's code (``unknown_code``, ``revoked_code``, ``already_sampled`` with ``t
 answers 200 with one answer per scan, in order, each with its ``client_id``.
 """
 
-import tempfile
 
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, status
@@ -156,17 +155,12 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         })
 
 
-def read_upload(upload) -> list:
-    """Rows of an uploaded results file, read through the ledger reader."""
-    suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
-        try:
-            return list(results_file.read_rows(handle.name, upload.name))
-        except results_file.ResultsFileError as error:
-            raise serializers.ValidationError({"file": [error.message]}) from None
+def read_upload(upload):
+    """Rows of an uploaded results file (testing.results_file), its errors as the API's."""
+    try:
+        return results_file.read_upload(upload)
+    except results_file.ResultsFileError as error:
+        raise serializers.ValidationError({"file": [error.message]}) from None
 
 
 ROUTES = [

@@ -128,6 +128,14 @@ class Tube(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=TubeResult.choices, blank=True)
     result_at = models.DateTimeField(_("result time"), null=True, blank=True)
+    # Where the result came from, so that a later file that contradicts it can be answered with
+    # "already positive since file X, row N"; a correction by hand says so in correction_reason.
+    result_file = models.CharField(_("results file"), max_length=200, blank=True)
+    result_row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    # Rows of one file that disagree on this tube ([{"row": 3, "result": "positive"}, ...]), held
+    # for a person to decide; until then the tube has the strictest of them.
+    result_conflict = models.JSONField(_("conflicting rows"), default=list, blank=True)
+    correction_reason = models.CharField(_("correction reason"), max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"community": "community_id", "grid": "round__reach_grids__id",

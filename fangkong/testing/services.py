@@ -161,11 +161,9 @@ def local_time(at) -> str:
 # --- results ---------------------------------------------------------------------------------
 
 
-RESULT_WORDS = {
-    "negative": TubeResult.NEGATIVE, "neg": TubeResult.NEGATIVE, "阴性": TubeResult.NEGATIVE, "-": TubeResult.NEGATIVE,
-    "positive": TubeResult.POSITIVE, "pos": TubeResult.POSITIVE, "阳性": TubeResult.POSITIVE, "+": TubeResult.POSITIVE,
-    "invalid": TubeResult.INVALID, "无效": TubeResult.INVALID, "不合格": TubeResult.INVALID,
-}
+# Stricter first: a positive is never given up for a negative without a person deciding so.
+STRICTNESS = {TubeResult.NEGATIVE: 0, TubeResult.INVALID: 1, TubeResult.POSITIVE: 2}
+CORRECTION_FILE = "correction"
 
 
 @dataclass
@@ -174,6 +172,14 @@ class ImportReport:
     unchanged: int = 0
     unknown: list = field(default_factory=list)  # (row, tube code)
     problems: list = field(default_factory=list)  # (row, tube code, reason)
+    # Tubes whose rows in this file disagree: {"tube", "rows": [{"row", "result"}], "kept"}; held
+    # for a person to decide (correct_result), the strictest result meanwhile.
+    conflicts: list = field(default_factory=list)
+    # Results that would change an earlier one: refused, {"row", "tube", "result", "current", "since"}.
+    refused: list = field(default_factory=list)
+    # An earlier negative raised to invalid or positive by this file: taken, and said.
+    raised: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # about the file as a whole (no header row)
     negative: int = 0
     positive: int = 0
     invalid: int = 0
@@ -186,7 +192,8 @@ class ImportReport:
                 "positive": self.positive, "invalid": self.invalid, "retest_persons": self.retest_persons,
                 "positive_persons": self.positive_persons, "resample_persons": self.resample_persons,
                 "unknown": [{"row": r, "tube": c} for r, c in self.unknown],
-                "problems": [{"row": r, "tube": c, "reason": why} for r, c, why in self.problems]}
+                "problems": [{"row": r, "tube": c, "reason": why} for r, c, why in self.problems],
+                "conflicts": self.conflicts, "refused": self.refused, "raised": self.raised, "notes": self.notes}
 
 
 def _parse_time(value, default):
@@ -201,6 +208,21 @@ def _parse_time(value, default):
         if at is None:
             raise ValueError(str(value))
     return timezone.make_aware(at) if timezone.is_naive(at) else at
+
+
+def result_word(value):
+    from .results_file import result_word as word
+
+    return word(value)
+
+
+def since(file_name: str, row) -> str:
+    """Where a tube's result came from, for the messages: "file X, row N" or "a correction"."""
+    if file_name == CORRECTION_FILE:
+        return _("a correction by hand")
+    if row:
+        return _("file %(file)s, row %(row)s") % {"file": file_name or _("(no name)"), "row": row}
+    return _("file %(file)s") % {"file": file_name or _("(no name)")}
 
 
 CHUNK = 5000
@@ -219,12 +241,24 @@ def import_results(actor, round_: TestRound, rows, *, now=None) -> ImportReport:
     require(actor, can.IMPORT_RESULTS, round_)
     now = now or timezone.now()
     report = ImportReport()
-    wanted: dict[str, tuple] = {}
+    # Never lose a positive:
+    # - rows of this file that disagree on one tube are a conflict: the tube takes the strictest
+    #   (positive > invalid > negative), and the rows are held on the tube for a person to decide;
+    # - a result that would undo an earlier one (positive or invalid to anything, anything after a
+    #   correction by hand) is refused and reported with where the earlier one came from: only
+    #   correct_result changes it, with a reason;
+    # - an earlier negative raised to invalid or positive is taken (a positive must not wait for
+    #   a person), and reported as raised.
+    source = str(getattr(rows, "name", "") or "")[:200]
+    report.notes = list(getattr(rows, "notes", []))
+    by_code: dict[str, list] = {}
     for number, code, result, at in rows:
         code = str(code or "").strip().upper()
         if not code:
+            if result not in (None, ""):
+                report.problems.append((number, "", _("No tube barcode")))
             continue
-        word = RESULT_WORDS.get(str(result or "").strip().lower())
+        word = result_word(result)
         if word is None:
             report.problems.append((number, code, _("Unknown result %(value)s") % {"value": result}))
             continue
@@ -233,62 +267,89 @@ def import_results(actor, round_: TestRound, rows, *, now=None) -> ImportReport:
         except ValueError:
             report.problems.append((number, code, _("Unreadable time %(value)s") % {"value": at}))
             continue
-        wanted[code] = (number, word, when)
+        by_code.setdefault(code, []).append((number, word, when))
+    wanted: dict[str, tuple] = {}
+    held: dict[str, list] = {}
+    for code, found_rows in by_code.items():
+        strictest = max(found_rows, key=lambda r: (STRICTNESS[r[1]], -r[0]))
+        wanted[code] = strictest
+        if len({word for _n, word, _w in found_rows}) > 1:
+            held[code] = [{"row": n, "result": word} for n, word, _w in found_rows]
+            report.conflicts.append({"tube": code, "rows": held[code], "kept": strictest[1]})
     codes_ = list(wanted)
     changed: dict[str, list] = {TubeResult.NEGATIVE: [], TubeResult.POSITIVE: [], TubeResult.INVALID: []}
     updates = []
+    conflict_updates = []
     for start in range(0, len(codes_), CHUNK):
         chunk = codes_[start:start + CHUNK]
         # By (community, code), the unique index: a filter on the round would scan its tubes per chunk.
-        found = {code: (pk, result) for code, pk, result, round_id in
+        found = {row[0]: row[1:] for row in
                  Tube.objects.filter(community_id=round_.community_id, code__in=chunk)
-                 .values_list("code", "id", "result", "round_id") if round_id == round_.pk}
+                 .values_list("code", "id", "result", "round_id", "result_file", "result_row",
+                              "result_conflict", "correction_reason") if row[3] == round_.pk}
         for code in chunk:
             number, word, when = wanted[code]
             if code not in found:
                 report.unknown.append((number, code))
-            elif found[code][1] == word:
+                continue
+            pk, current, _round, file_name, row_number, conflict, corrected = found[code]
+            if code in held and not corrected and conflict != held[code]:
+                conflict_updates.append((pk, held[code]))
+            if current == word:
                 report.unchanged += 1
+            elif not current or (current == TubeResult.NEGATIVE and STRICTNESS[word] > STRICTNESS[current]
+                                 and not corrected):
+                if current:
+                    report.raised.append({"row": number, "tube": code, "result": word, "was": current,
+                                          "since": since(file_name, row_number)})
+                updates.append((pk, word, when, source, number))
+                changed[word].append(pk)
             else:
-                updates.append((found[code][0], word, when))
-                changed[word].append(found[code][0])
+                report.refused.append({"row": number, "tube": code, "result": word, "current": current,
+                                       "since": since(file_name, row_number)})
     report.unknown.sort()
     report.taken = len(updates)
     report.negative, report.positive, report.invalid = (len(changed[w]) for w in
                                                         (TubeResult.NEGATIVE, TubeResult.POSITIVE, TubeResult.INVALID))
     with transaction.atomic():
         _write_results(updates)
+        for pk, rows_held in conflict_updates:
+            Tube.objects.filter(pk=pk).update(result_conflict=rows_held)
         _after_results(actor, round_, changed, report, now)
-        if updates:
+        if updates or conflict_updates:
             core.audit(actor, AuditAction.CHANGE, round_, fields=["results"],
-                       changes={"results": ["", f"{report.taken} tubes"]})
+                       changes={"results": ["", f"{report.taken} tubes"
+                                            + (f", {len(conflict_updates)} held" if conflict_updates else "")]})
     return report
 
 
 def _write_results(updates) -> None:
     """Many tubes' results in one statement: UPDATE ... FROM arrays on PostgreSQL, FROM a VALUES
-    list per chunk on SQLite (3.33+)."""
+    list per chunk on SQLite (3.33+). Each update is (tube id, result, time, file, row)."""
     table = Tube._meta.db_table
     ops = connection.ops
     if connection.vendor == "postgresql":
-        # Three arrays instead of a VALUES list: psycopg parses a statement of 15,000 placeholders
-        # on the client each time (3 s of a 95,000-tube import); three parameters cost nothing.
-        ids, words, times = zip(*updates, strict=True) if updates else ((), (), ())
+        # Arrays instead of a VALUES list: psycopg parses a statement of 15,000 placeholders
+        # on the client each time (3 s of a 95,000-tube import); a few parameters cost nothing.
+        ids, words, times, files, numbers = zip(*updates, strict=True) if updates else ((), (), (), (), ())
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET result = v.result, result_at = v.at "
-                f"FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS v(id, result, at) "
-                f"WHERE {table}.id = v.id", [list(ids), list(words), list(times)])
+                f"UPDATE {table} SET result = v.result, result_at = v.at, result_file = v.file, "
+                f"result_row = v.row "
+                f"FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::integer[]) "
+                f"AS v(id, result, at, file, row) "
+                f"WHERE {table}.id = v.id", [list(ids), list(words), list(times), list(files), list(numbers)])
         return
     for start in range(0, len(updates), CHUNK):
         chunk = updates[start:start + CHUNK]
-        rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
         params = []
-        for pk, word, when in chunk:
-            params += [pk, word, ops.adapt_datetimefield_value(when)]
+        for pk, word, when, file_name, number in chunk:
+            params += [pk, word, ops.adapt_datetimefield_value(when), file_name, number]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET result = v.column2, result_at = v.column3 "
+                f"UPDATE {table} SET result = v.column2, result_at = v.column3, result_file = v.column4, "
+                f"result_row = v.column5 "
                 f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1", params)
 
 
@@ -343,6 +404,82 @@ def _raise_key_persons(actor, round_, changed, to_retest, positive_persons) -> N
             "person_id", flat=True)
         health.set_state_many(actor, community, list(cleared), State.CLEARED, only_from={State.POOL_POSITIVE},
                               reason=_("Single-tube retest negative in %(round)s") % {"round": round_})
+
+
+def held_conflicts(round_: TestRound):
+    """Tubes of the round whose file rows disagreed and that no person has decided yet."""
+    return (Tube.objects.filter(round_id=round_.pk, correction_reason="").exclude(result_conflict=[])
+            .order_by("code"))
+
+
+@transaction.atomic
+def correct_result(actor, round_: TestRound, tube_code: str, result: str, reason: str, *, now=None) -> Tube:
+    """A person decides a tube's result: the only way to undo an earlier result (a positive the lab
+    withdraws, a conflict between two rows of one file). Needs a reason; audited; carried through
+    to everything the result decides:
+
+    - the retest list and the positives follow the tube (they are read from it);
+    - a positive or invalid now: the same as if the file had said so (retest list, suspected
+      case, samples made void);
+    - no longer positive: the tube's people who are "pool positive, awaiting retest" or
+      "suspected" only because of it (no other positive tube of theirs) are cleared;
+    - no longer invalid: its void samples live again, for people not sampled again since.
+
+    The tube is then closed to files: a later import that says otherwise is refused and reported."""
+    require(actor, can.CORRECT_RESULT, round_)
+    now = now or timezone.now()
+    reason = " ".join(str(reason or "").split())[:300]
+    if not reason:
+        raise TestingError(_("Say why the result is corrected."), code="reason_required", field="reason")
+    word = result_word(result)
+    if word is None:
+        raise TestingError(_("Unknown result %(value)s") % {"value": result}, code="unknown_result", field="result")
+    code = str(tube_code or "").strip().upper()
+    tube = Tube.objects.select_for_update().filter(round_id=round_.pk, code=code).first()
+    if tube is None:
+        raise TestingError(_("Tube %(tube)s is not in this round.") % {"tube": code}, code="unknown_tube",
+                           field="tube_code")
+    old = tube.result
+    if old == word and not tube.result_conflict:
+        raise TestingError(_("Tube %(tube)s is already %(result)s.") % {"tube": code, "result": TubeResult(word).label},
+                           code="unchanged", field="result")
+    if old == TubeResult.INVALID and word != TubeResult.INVALID:
+        # Its samples were made void; give them back to the people not sampled again since.
+        again = Sample.objects.filter(round_id=round_.pk, void=False).values("person_id")
+        tube.samples.filter(void=True).exclude(person_id__in=again).update(void=False)
+    tube.result, tube.result_at = word, now
+    tube.result_file, tube.result_row = CORRECTION_FILE, None
+    tube.result_conflict, tube.correction_reason = [], reason
+    tube.save(update_fields=["result", "result_at", "result_file", "result_row", "result_conflict",
+                             "correction_reason"])
+    core.audit(actor, AuditAction.CHANGE, tube, fields=["result"], changes={"result": [old, word]}, reason=reason)
+    changed = {TubeResult.NEGATIVE: [], TubeResult.POSITIVE: [], TubeResult.INVALID: []}
+    if word != old:
+        changed[word].append(tube.pk)
+    _after_results(actor, round_, changed, ImportReport(), now)
+    if old == TubeResult.POSITIVE and word != TubeResult.POSITIVE:
+        _withdraw_positive(actor, round_, tube, reason, now)
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    text = (_("Result of tube %(tube)s in %(round)s corrected from %(old)s to %(new)s: %(reason)s")
+            % {"tube": code, "round": round_, "old": TubeResult(old).label if old else "-",
+               "new": TubeResult(word).label, "reason": reason})[:300]
+    TimelineEntry.objects.bulk_create([
+        TimelineEntry(community_id=community_id, person_id=person_id, at=now, kind="test_correction", text=text,
+                      actor=by)
+        for person_id, community_id in tube.samples.filter(void=False).values_list("person_id", "community_id")])
+    return tube
+
+
+def _withdraw_positive(actor, round_, tube, reason, now) -> None:
+    """The key-person side of a positive withdrawn: clear those who were only awaiting it."""
+    persons = list(tube.samples.filter(void=False).values_list("person_id", flat=True))
+    still_positive = set(Sample.objects.filter(person_id__in=persons, void=False, tube__result=TubeResult.POSITIVE)
+                         .exclude(tube=tube).values_list("person_id", flat=True))
+    persons = [pk for pk in persons if pk not in still_positive]
+    state = State.POOL_POSITIVE if tube.pool_size > 1 else State.SUSPECTED
+    health.set_state_many(actor, round_.community, persons, State.CLEARED, only_from={state},
+                          reason=(_("Result of tube %(tube)s corrected: %(reason)s")
+                                  % {"tube": tube.code, "reason": reason})[:300])
 
 
 # --- lists and coverage ----------------------------------------------------------------------

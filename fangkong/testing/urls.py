@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/retests/", views.testround_retests, name="testround_retests"),
     path("<int:pk>/retest-round/", views.testround_retest_round, name="testround_retest_round"),
     path("<int:pk>/results/", views.testround_results, name="testround_results"),
+    path("<int:pk>/results/correct/", views.testround_correct, name="testround_correct"),
     path("code/", views.person_code, name="testing_person_code"),
     path("code/revoke/", views.person_code_revoke, name="testing_person_code_revoke"),
     path("c/", views.my_code, name="testing_my_code"),

@@ -25,12 +25,11 @@ from fangkong.core.scope import get_visible_or_404
 from fangkong.core.services import audit
 from fangkong.lib.masking import mask_name
 from fangkong.lib.pdf import pdf_response
-from fangkong.registry.views_ledgers import XLSX
+from fangkong.lib.sheets import XLSX_TYPE as XLSX
 
 from . import actions as can
-from . import codes, dorfman, exports, pdf, scanning, services
-from .api import read_upload
-from .models import AntigenReport, AntigenResult, PersonCode, PoolSize, TestRound, Tube
+from . import codes, dorfman, exports, pdf, results_file, scanning, services
+from .models import AntigenReport, AntigenResult, PersonCode, PoolSize, TestRound, Tube, TubeResult
 
 
 def _round(request, pk):
@@ -227,15 +226,47 @@ def testround_results(request, pk):
     form = ResultsForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        from rest_framework.exceptions import ValidationError
-
         try:
-            rows = read_upload(form.cleaned_data["file"])
-        except ValidationError as error:
-            form.add_error("file", str(error.detail["file"][0]))
+            rows = results_file.read_upload(form.cleaned_data["file"])
+        except results_file.ResultsFileError as error:
+            form.add_error("file", error.message)
         else:
             report = services.import_results(request.user, round_, rows)
-    return render(request, "testing/results.html", {"round": round_, "form": form, "report": report})
+    return render(request, "testing/results.html", {"round": round_, "form": form, "report": report,
+                                                    "held": services.held_conflicts(round_)})
+
+
+class CorrectionForm(forms.Form):
+    tube_code = forms.CharField(label=gettext_lazy("Tube barcode"), max_length=40)
+    result = forms.ChoiceField(label=gettext_lazy("Result"), choices=TubeResult.choices)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300,
+                             help_text=gettext_lazy("Who decided, on what evidence (the lab's corrected report, a "
+                                                    "retest)."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def testround_correct(request, pk):
+    """A person decides a tube's result: a conflict held from a file, or a result a lab withdrew."""
+    round_ = _round(request, pk)
+    may(request, can.CORRECT_RESULT, round_)
+    initial = {"tube_code": request.GET.get("tube", ""), "result": request.GET.get("result", "")}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tube = services.correct_result(request.user, round_, data["tube_code"], data["result"], data["reason"])
+        except services.TestingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Tube %(tube)s is now %(result)s.")
+                             % {"tube": tube.code, "result": tube.get_result_display()})
+            return redirect("testround_correct", round_.pk)
+    tube = None
+    if code := (form["tube_code"].value() or "").strip().upper():
+        tube = Tube.objects.filter(round_id=round_.pk, code=code).first()
+    return render(request, "testing/correct.html", {"round": round_, "form": form, "tube": tube,
+                                                    "held": services.held_conflicts(round_)})
 
 
 # --- person codes -----------------------------------------------------------------------------

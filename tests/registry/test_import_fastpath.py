@@ -12,8 +12,8 @@ import pytest
 
 from fangkong.core import services
 from fangkong.core.models import AuditEntry, Person, PersonTag, Residence, TimelineEntry
+from fangkong.lib import sheets as sheet_reader
 from fangkong.lib.pinyin import initials_slow
-from fangkong.registry.ledger import reader
 from fangkong.registry.ledger.importer import BulkInsert, _Collector, import_people
 from tests.factories import id_number
 
@@ -137,8 +137,8 @@ def test_rows_cut_by_split_are_the_rows_of_the_regular_expression():
         '<sheetData><row r="7"><c r="A7"><v>1</v></c></row>',
     ]
     for sheet in sheets:
-        end = reader._last_row_end(sheet)
-        assert reader._split_rows(sheet, end) == reader._ROW.findall(sheet, 0, end), sheet
+        end = sheet_reader._last_row_end(sheet)
+        assert sheet_reader._split_rows(sheet, end) == sheet_reader._ROW.findall(sheet, 0, end), sheet
 
 
 def test_the_cycle_collector_is_back_on_after_an_import_and_after_an_error(world, tmp_path):

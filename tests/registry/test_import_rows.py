@@ -37,14 +37,18 @@ def wrong_sex():
 BAD_ROWS = {
     "bad_check_digit": (bad_check_digit, "校验"),
     "sex_mismatch": (wrong_sex, "性别"),
-    "bad_phone": (lambda: person_row("陈一", 101, phone="1380000"), "11"),
     "unknown_grid": (lambda: person_row("陈一", 101, grid="9"), "9"),
     "unknown_building": (lambda: person_row("陈一", 101, building="999"), "999"),
     "unknown_room": (lambda: person_row("陈一", 101, room="909"), "909"),
     "building_in_other_grid": (lambda: person_row("陈一", 101, grid="2"), "564"),
     "missing_name": (lambda: person_row("", 101), "姓名"),
-    "unknown_type": (lambda: person_row("陈一", 101, residency="外星"), "外星"),
-    "unknown_care_label": (lambda: person_row("陈一", 101, tags="会飞"), "会飞"),
+}
+
+# Issue 11: a row is a person. What does not establish identity only warns: the person is taken,
+# the raw value kept in the note, and the warning is in the report with its row.
+WARNED_ROWS = {
+    "bad_phone": (lambda: person_row("陈一", 101, phone="1380000"), "11", "1380000"),
+    "unknown_type": (lambda: person_row("陈一", 101, residency="外星"), "外星", "外星"),
 }
 
 
@@ -58,6 +62,27 @@ def test_each_kind_of_bad_row_is_reported_with_its_row_number_and_reason(world, 
     reasons = reported(result)
     assert list(reasons) == [3]
     assert words in reasons[3]
+
+
+@pytest.mark.parametrize("kind", WARNED_ROWS)
+def test_a_field_that_cannot_be_read_warns_and_the_person_is_taken(world, tmp_path, kind):
+    make, words, kept = WARNED_ROWS[kind]
+    path = write_xlsx(tmp_path / "l.xlsx", [person_row("陈零", 100), make()])
+    with translation.override("zh-hans"):
+        result = run(world, path)
+    assert (result.created, result.reported, len(result.warnings)) == (2, 0, 1), result.summary()
+    assert result.warnings[0]["row"] == 3 and words in reported(result)[3]
+    assert kept in Person.objects.get(name="陈一").note
+
+
+def test_an_unknown_care_label_is_kept_as_a_free_label_and_listed_once(world, tmp_path):
+    path = write_xlsx(tmp_path / "l.xlsx", [person_row("陈零", 100, tags="會飛、孕妇"),
+                                            person_row("陈一", 101, tags="会飞")])
+    result = run(world, path)
+    assert (result.created, result.reported) == (2, 0)
+    assert sorted(result.free_labels) == ["会飞", "會飛"]
+    person = Person.objects.get(name="陈零")
+    assert person.free_labels == "會飛" and person.tag_codes == ["pregnant"]
 
 
 def test_a_birth_date_that_does_not_match_the_id_is_reported(world, tmp_path):
@@ -87,8 +112,9 @@ def test_taken_plus_reported_is_every_data_row_and_the_summary_says_so(world, tm
         summary = result.summary()
     assert result.rows == 5
     assert result.taken + result.reported == result.rows
-    assert (result.created, result.reported) == (2, 2)
-    assert "5 rows read: 3 taken + 2 reported." in summary
+    # 陈三's phone "123" only warns (issue 11): taken, with a warning.
+    assert (result.created, result.reported, len(result.warnings)) == (3, 1, 1)
+    assert "5 rows read: 4 taken + 1 reported." in summary and "1 warning" in summary
 
 
 def test_the_error_report_repeats_the_header_and_the_row_with_a_reason(world, tmp_path):

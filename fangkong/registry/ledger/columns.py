@@ -14,6 +14,8 @@ from functools import lru_cache
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import CareTag, IdType, Residency, Sex
+from fangkong.lib import vocab
+from fangkong.lib.sheets import FORMULA_START, escape_formula  # noqa: F401 - the exporter uses it from here
 
 # field -> the header names that mean it. The first name is the one exports and templates write.
 SYNONYMS = {
@@ -97,7 +99,6 @@ def looks_like_header(cells) -> bool:
 
 # --- cell values ----------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@")
 
 
 def cell_text(value) -> str:
@@ -131,13 +132,6 @@ def _clean_text(text: str) -> str:
     return text
 
 
-def escape_formula(value):
-    """Cells that begin with = + - @ would run as formulas in Excel: prefix them with '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def is_numeric_cell(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -153,6 +147,8 @@ RESIDENCY_WORDS = {
     "外来人口": Residency.MIGRANT, "暂住": Residency.MIGRANT, "租户": Residency.MIGRANT,
     "migrant": Residency.MIGRANT,
 }
+RESIDENCY_LOOKUP = vocab.vocabulary({code: [word] for word, code in RESIDENCY_WORDS.items()}) | {
+    vocab.fold(word): code for word, code in RESIDENCY_WORDS.items()}
 RESIDENCY_LABELS = {Residency.RESIDENT: "常住", Residency.MIGRANT: "流动"}
 
 ID_TYPE_WORDS = {
@@ -171,30 +167,37 @@ ID_TYPE_LABELS = {IdType.RESIDENT_ID: "居民身份证", IdType.RESIDENCE_PERMIT
                   IdType.FOREIGN_PERMANENT: "外国人永久居留身份证", IdType.HMT_PASS: "港澳台通行证",
                   IdType.PASSPORT: "护照", IdType.OTHER: "其他", IdType.NONE: "无"}
 
-# The care labels ledgers use, and the common ways of writing them.
+# The care labels ledgers use, and the common ways of writing them (fangkong.lib.vocab adds the
+# traditional forms and the forms with or without 人员/人群/户).
 TAG_WORDS = {
-    CareTag.ELDERLY_ALONE: ["独居老人", "独居", "独居老年人", "空巢老人", "孤寡老人", "elderly_alone"],
-    CareTag.BEDRIDDEN: ["卧床", "长期卧床", "卧床老人", "瘫痪", "bedridden"],
-    CareTag.PREGNANT: ["孕妇", "孕产妇", "怀孕", "pregnant"],
-    CareTag.INFANT: ["婴幼儿", "婴儿", "幼儿", "infant"],
-    CareTag.DIALYSIS: ["透析", "血透", "血液透析", "透析患者", "dialysis"],
-    CareTag.CHRONIC: ["慢性病", "慢病", "慢性病患者", "基础病", "chronic"],
-    CareTag.DISABILITY: ["残疾", "残疾人", "残障", "disability"],
-    CareTag.EXAM_STUDENT: ["考生", "高考生", "中考生", "中高考考生", "exam_student"],
-    CareTag.HARDSHIP: ["困难", "困难户", "低保", "低保户", "特困", "困难群众", "hardship"],
+    CareTag.ELDERLY_ALONE: ["独居老人", "独居", "独居老年人", "空巢老人", "孤寡老人", "孤寡", "空巢", "独居长者",
+                            "elderly_alone"],
+    CareTag.BEDRIDDEN: ["卧床", "长期卧床", "卧床老人", "瘫痪", "瘫痪在床", "失能", "失能老人", "bedridden"],
+    CareTag.PREGNANT: ["孕妇", "孕产妇", "怀孕", "孕期", "待产", "产妇", "pregnant"],
+    CareTag.INFANT: ["婴幼儿", "婴儿", "幼儿", "新生儿", "infant"],
+    CareTag.DIALYSIS: ["透析", "血透", "血液透析", "透析患者", "腹透", "dialysis"],
+    CareTag.CHRONIC: ["慢性病", "慢病", "慢性病患者", "基础病", "基础疾病", "重症", "重病", "chronic"],
+    CareTag.DISABILITY: ["残疾", "残疾人", "残障", "残疾人士", "disability"],
+    CareTag.EXAM_STUDENT: ["考生", "高考生", "中考生", "中高考考生", "高考考生", "中考考生", "高三学生", "初三学生",
+                           "高三", "初三", "毕业班学生", "exam_student"],
+    CareTag.HARDSHIP: ["困难", "困难户", "低保", "低保户", "特困", "困难群众", "生活困难", "困难家庭", "经济困难",
+                       "特困供养", "hardship"],
 }
-TAG_LOOKUP = {word.lower(): tag for tag, words in TAG_WORDS.items() for word in words}
+TAG_LOOKUP = vocab.vocabulary(TAG_WORDS)
+SEX_FOLDED = {vocab.fold(word): code for word, code in SEX_WORDS.items()}
+ID_TYPE_FOLDED = {vocab.fold(word): code for word, code in ID_TYPE_WORDS.items()}
 TAG_LABELS = {tag: words[0] for tag, words in TAG_WORDS.items()}
-TAG_SEPARATORS = re.compile(r"[、,，/;；\s]+")
+NO_TAG = {"无", "-", "/", "否", "none"}
 
 
 def parse_tags(text: str) -> tuple[set[str], list[str]]:
-    """(tags found, words not understood)."""
+    """(tags found, labels not understood, as written). Several labels in one cell are split on
+    、，, ; / and spaces; traditional characters and the 人员/人群 suffix are understood."""
     tags, unknown = set(), []
-    for word in TAG_SEPARATORS.split(unicodedata.normalize("NFKC", text)):
-        if not word or word in ("无", "-"):
+    for word in vocab.split_labels(text):
+        if word.lower() in NO_TAG:
             continue
-        tag = TAG_LOOKUP.get(word.lower())
+        tag = vocab.look_up(TAG_LOOKUP, word)
         if tag is None:
             unknown.append(word)
         else:

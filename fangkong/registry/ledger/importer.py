@@ -51,6 +51,7 @@ from fangkong.core.models import (
     Building,
     Grid,
     Household,
+    HouseholdStatus,
     IdType,
     Person,
     PersonTag,
@@ -58,7 +59,7 @@ from fangkong.core.models import (
     TimelineEntry,
 )
 from fangkong.core.scope import reaches
-from fangkong.lib import idnumber
+from fangkong.lib import idnumber, sheets, vocab
 from fangkong.lib import phone as phone_lib
 from fangkong.lib.rooms import floor_of
 from fangkong.registry.actions import IMPORT_LEDGER
@@ -85,6 +86,36 @@ class ImportResult:
     header_row: int = 0
     mapping: dict = field(default_factory=dict)
     ignored: list = field(default_factory=list)
+    # Each refused row's reasons and each warning of a row that was taken:
+    # {"row", "column", "code", "message"} (column: the header's own words).
+    refusals: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    # Care labels no CareTag means, kept on the persons as free labels: label -> rows.
+    free_labels: dict = field(default_factory=dict)
+    households_occupied: int = 0
+
+    REASON_LINES = 200
+
+    def reason_lines(self) -> list[str]:
+        """One line per refused or warned field, by row, for the result page (the first few hundred)."""
+        entries = sorted([(r, _("refused")) for r in self.refusals] + [(w, _("warning")) for w in self.warnings],
+                         key=lambda pair: pair[0]["row"])
+        lines = [_("Row %(row)s, %(column)s (%(kind)s): %(message)s")
+                 % {"row": e["row"], "column": e["column"] or "-", "kind": kind, "message": e["message"]}
+                 for e, kind in entries[:self.REASON_LINES]]
+        if len(entries) > self.REASON_LINES:
+            lines.append(_("… and %(count)d more in the report file.") % {"count": len(entries) - self.REASON_LINES})
+        return lines
+
+    def as_dict(self) -> dict:
+        """The summary as one JSON object (``import-people --json``)."""
+        return {"rows": self.rows, "taken": self.taken, "refused": self.reported,
+                "warnings": len(self.warnings), "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "buildings_created": self.buildings_created,
+                "households_created": self.households_created, "households_occupied": self.households_occupied,
+                "dry_run": self.dry_run, "free_labels": sorted(self.free_labels),
+                "refused_rows": self.refusals, "warned_rows": self.warnings,
+                "error_report": str(self.error_report) if self.error_report else None}
 
     @property
     def taken(self) -> int:
@@ -98,6 +129,13 @@ class ImportResult:
             _("Added %(created)d, changed %(updated)d, unchanged %(unchanged)d.")
             % {"created": self.created, "updated": self.updated, "unchanged": self.unchanged},
         ]
+        if self.warnings:
+            lines.append(ngettext("%(count)d warning: the person was taken, a field needs fixing.",
+                                  "%(count)d warnings: the persons were taken, fields need fixing.",
+                                  len(self.warnings)) % {"count": len(self.warnings)})
+        if self.free_labels:
+            lines.append(_("Labels kept as free labels (map them to a care label): %(labels)s")
+                         % {"labels": "、".join(sorted(self.free_labels))})
         if self.buildings_created or self.households_created:
             lines.append(_("New buildings %(buildings)d, new households %(households)d.")
                          % {"buildings": self.buildings_created, "households": self.households_created})
@@ -149,29 +187,44 @@ def import_people(path, community, user=None, *, name: str = "", dry_run: bool =
     ledger = open_ledger(path, name or Path(path).name)
     with ledger:
         importer = _Importer(community, user, ledger, name or Path(path).name, create_places, report_path)
-        result = importer.result
-        result.dry_run = dry_run
-        result.header_row, result.mapping, result.ignored = ledger.header_row, ledger.mapping, ledger.ignored
-        with _sqlite_cache(), transaction.atomic(), _Collector() as collector:
-            chunk = []
-            for number, cells in ledger.rows():
-                result.rows += 1
-                row = importer.parse(number, cells)
-                if row is not None:
-                    chunk.append(row)
-                if len(chunk) >= chunk_rows or (progress and result.rows % chunk_rows == 0):
-                    importer.flush(chunk)
-                    chunk = []
-                    collector.chunk_done()
-                    if progress:
-                        fraction = ledger.fraction()
-                        progress(result.rows, max(result.rows, round(result.rows / fraction)) if fraction else 0)
-            importer.flush(chunk)
-            if dry_run:
-                transaction.set_rollback(True)
+        try:
+            result = _import_rows(importer, ledger, dry_run, progress, chunk_rows)
+        except Exception as error:
+            # A row deep in the file that cannot be read (a cell over the csv limit, a row wider
+            # than a sheet, a damaged zip member) makes the whole file unreadable: the
+            # transaction is rolled back and no error report is left behind.
+            importer.report.discard()
+            known = sheets.as_sheet_error(error)
+            if known is None or known is error:
+                raise
+            raise known from error
         result.error_report = importer.report.close()
     if progress:
         progress(result.rows, result.rows)
+    return result
+
+
+def _import_rows(importer, ledger, dry_run, progress, chunk_rows) -> ImportResult:
+    result = importer.result
+    result.dry_run = dry_run
+    result.header_row, result.mapping, result.ignored = ledger.header_row, ledger.mapping, ledger.ignored
+    with _sqlite_cache(), transaction.atomic(), _Collector() as collector:
+        chunk = []
+        for number, cells in ledger.rows():
+            result.rows += 1
+            row = importer.parse(number, cells)
+            if row is not None:
+                chunk.append(row)
+            if len(chunk) >= chunk_rows or (progress and result.rows % chunk_rows == 0):
+                importer.flush(chunk)
+                chunk = []
+                collector.chunk_done()
+                if progress:
+                    fraction = ledger.fraction()
+                    progress(result.rows, max(result.rows, round(result.rows / fraction)) if fraction else 0)
+        importer.flush(chunk)
+        if dry_run:
+            transaction.set_rollback(True)
     return result
 
 
@@ -311,6 +364,7 @@ class _Importer:
         self.create_places = create_places
         self.result = ImportResult()
         self.report = ErrorReport(ledger.header, report_path)
+        self.header = list(ledger.header)
         self.reason = (_("Imported from ledger %(file)s") % {"file": source_name})[:300]
         self.now = timezone.now()
         # Places of the community: a few thousand rows at most, read once.
@@ -353,11 +407,18 @@ class _Importer:
 
     # --- Step 2: one row on its own ---------------------------------------------------------
 
-    def reject(self, number, cells, reasons):
+    def reject(self, number, cells, reasons, refusals=None):
         self.result.reported += 1
+        self.result.refusals.extend(refusals if refusals is not None else [
+            {"row": number, "column": "", "code": "row", "message": str(reason)} for reason in reasons])
         self.report.add(number, cells, "；".join(str(r) for r in reasons))
 
     def parse(self, number: int, cells: list) -> Row | None:
+        """One row on its own. A row is a person: it is refused only when the person's identity
+        cannot be established (no name; an ID number that fails its format or check character or
+        lost its digits in Excel; sex or birth date against the ID; no building or room to put
+        them in). Anything else that cannot be read is a warning: the person is taken, the raw
+        value kept (in the note when no field can hold it), the warning reported by row and column."""
         mapping = self.mapping
         width = len(cells)
         cell_text = columns.cell_text
@@ -370,20 +431,36 @@ class _Importer:
             return cells[index] if index is not None and index < width else None
 
         errors = []
+        refusals, warnings = [], []
+        kept = []  # raw values no field can hold, for the note
         row = Row(number, cells)
 
-        def bad(name, message):
+        def column(name):
+            index = mapping.get(name)
+            header = self.header[index] if index is not None and index < len(self.header) else None
+            return str(header or columns.FIELD_LABELS[name])
+
+        def bad(name, message, code="invalid"):
             errors.append(f"{columns.FIELD_LABELS[name]}: {message}")
+            refusals.append({"row": number, "column": column(name), "code": f"{name}.{code}",
+                             "message": str(message)})
+
+        def warn(name, message, code="invalid", keep=None):
+            warnings.append({"row": number, "column": column(name), "code": f"{name}.{code}",
+                             "message": str(message)})
+            if keep:
+                kept.append(f"{columns.FIELD_LABELS[name]}?{keep}")
 
         row.name = " ".join(text["name"].split())
         if not row.name:
-            bad("name", _("missing"))
+            bad("name", _("missing"), "missing")
         elif len(row.name) > 50:
-            bad("name", _("longer than 50 characters"))
+            bad("name", _("longer than 50 characters"), "too_long")
         if text.get("id_type"):
-            row.id_type = columns.ID_TYPE_WORDS.get(text["id_type"].lower())
+            row.id_type = vocab.look_up(columns.ID_TYPE_FOLDED, text["id_type"])
             if row.id_type is None:
-                bad("id_type", _("“%(value)s” is not a known document type") % {"value": text["id_type"]})
+                warn("id_type", _("“%(value)s” is not a known document type") % {"value": text["id_type"]},
+                     "unknown", keep=text["id_type"])
         number_text = text.get("id_number", "")
         if number_text and "*" in number_text:
             row.id_masked = idnumber.normalize(number_text)
@@ -391,80 +468,93 @@ class _Importer:
             id_type = row.id_type or IdType.RESIDENT_ID
             if columns.is_numeric_cell(raw("id_number")) and len(number_text) >= 15:
                 bad("id_number", _("stored as a number, so Excel lost its last digits: format the column as "
-                                   "text and type the number again"))
+                                   "text and type the number again"), "lost_digits")
             else:
                 try:
                     identity = services.check_identity(id_type, number_text)
                 except ValidationError as error:
-                    bad("id_number", " ".join(error.messages))
+                    bad("id_number", " ".join(error.messages), "invalid")
                 else:
                     row.id_type, row.id_number = identity.id_type, identity.id_number
                     row.sex, row.birth_date = identity.sex, identity.birth_date
         elif row.id_type and row.id_type != IdType.NONE:
-            bad("id_number", _("missing for the document type given"))
+            warn("id_number", _("missing for the document type given"), "missing")
+            row.id_type = None
         if text.get("sex"):
-            sex = columns.SEX_WORDS.get(text["sex"].lower())
+            sex = vocab.look_up(columns.SEX_FOLDED, text["sex"])
             if sex is None:
-                bad("sex", _("“%(value)s” is neither 男 nor 女") % {"value": text["sex"]})
+                warn("sex", _("“%(value)s” is neither 男 nor 女") % {"value": text["sex"]}, "unknown",
+                     keep=text["sex"])
             elif row.sex and sex != row.sex:
                 bad("sex", _("does not match the ID number (which says %(sex)s)")
-                    % {"sex": columns.SEX_LABELS[row.sex]})
+                    % {"sex": columns.SEX_LABELS[row.sex]}, "against_id")
             else:
                 row.sex = sex
         if raw("birth_date") not in (None, ""):
             try:
                 birth = columns.parse_date(raw("birth_date"))
             except ValueError:
-                bad("birth_date", _("“%(value)s” is not a date") % {"value": text["birth_date"]})
+                warn("birth_date", _("“%(value)s” is not a date") % {"value": text["birth_date"]}, "unreadable",
+                     keep=text["birth_date"])
             else:
                 if row.birth_date and birth != row.birth_date:
                     bad("birth_date", _("%(date)s does not match the ID number (which says %(id_date)s)")
-                        % {"date": birth.isoformat(), "id_date": row.birth_date.isoformat()})
+                        % {"date": birth.isoformat(), "id_date": row.birth_date.isoformat()}, "against_id")
                 row.birth_date = row.birth_date or birth
         values = row.values
         phone_text = text.get("phone", "")
         if phone_text and "*" not in phone_text:
             try:
-                values["phone"] = phone_lib.normalize(phone_text)
+                values["phone"] = phone_lib.normalize_contact(phone_text)
             except ValidationError as error:
-                bad("phone", " ".join(error.messages))
+                warn("phone", " ".join(error.messages), "unreadable", keep=phone_text)
         if text.get("residency"):
-            residency = columns.RESIDENCY_WORDS.get(text["residency"].lower())
+            residency = vocab.look_up(columns.RESIDENCY_LOOKUP, text["residency"])
             if residency is None:
-                bad("residency", _("“%(value)s” is neither 常住 nor 流动") % {"value": text["residency"]})
+                warn("residency", _("“%(value)s” is neither 常住 nor 流动") % {"value": text["residency"]},
+                     "unknown", keep=text["residency"])
             else:
                 values["residency"] = str(residency)
         for name, limit in (("relation", 20), ("occupation", 50), ("workplace", 100), ("note", 200)):
             if text.get(name):
                 if len(text[name]) > limit:
-                    bad(name, _("longer than %(limit)d characters") % {"limit": limit})
-                values[name] = text[name]
+                    warn(name, _("longer than %(limit)d characters: cut") % {"limit": limit}, "too_long")
+                values[name] = text[name][:limit]
         if text.get("tags"):
             tags, unknown = columns.parse_tags(text["tags"])
-            if unknown:
-                bad("tags", _("not a known special-care label: %(words)s (known: %(known)s)")
-                    % {"words": "、".join(unknown), "known": "、".join(columns.TAG_LABELS.values())})
             row.tags = tags
+            if unknown:
+                values["free_labels"] = "、".join(unknown)[:200]
+                for label in unknown:
+                    self.result.free_labels.setdefault(label, []).append(number)
         row.grid = text.get("grid", "")
         row.building = text["building"]
         row.room = text["room"]
         for name in ("building", "room"):
             if not text[name]:
-                bad(name, _("missing"))
+                bad(name, _("missing"), "missing")
             elif len(text[name]) > 40:
-                bad(name, _("longer than %(limit)d characters") % {"limit": 40})
+                bad(name, _("longer than %(limit)d characters") % {"limit": 40}, "too_long")
         row.landlord = text.get("landlord", "")
         if len(row.landlord) > 50:
-            bad("landlord", _("longer than %(limit)d characters") % {"limit": 50})
+            warn("landlord", _("longer than %(limit)d characters: cut") % {"limit": 50}, "too_long")
+            row.landlord = row.landlord[:50]
         landlord_phone = text.get("landlord_phone", "")
         if landlord_phone and "*" not in landlord_phone:
             try:
-                row.landlord_phone = phone_lib.normalize(landlord_phone)
+                row.landlord_phone = phone_lib.normalize_contact(landlord_phone)
             except ValidationError as error:
-                bad("landlord_phone", " ".join(error.messages))
+                warn("landlord_phone", " ".join(error.messages), "unreadable")
         if errors:
-            self.reject(number, cells, errors)
+            self.reject(number, cells, errors, refusals)
             return None
+        if warnings:
+            self.result.warnings.extend(warnings)
+            self.report.add(number, cells, "；".join(_("warning") + f" {w['column']}: {w['message']}"
+                                                     for w in warnings))
+        if kept:
+            note = values.get("note", "")
+            values["note"] = "；".join(([note] if note else []) + kept)[:200]
         values["name"] = row.name
         if row.id_number:
             values["id_number"] = row.id_number
@@ -576,7 +666,22 @@ class _Importer:
             Household.objects.bulk_create(created)
             self._audit_created(created, "household", services.HOUSEHOLD_FIELDS)
             self.result.households_created += len(created)
+        self._occupy(result)
         return result
+
+    def _occupy(self, rows):
+        """People imported into a household marked vacant or away live there: it is occupied now
+        (the occupancy sheet must never send a team past a door where someone lives)."""
+        empty = {row.household.pk: row.household for row in rows if row.household.pk
+                 and row.household.status in (HouseholdStatus.VACANT, HouseholdStatus.AWAY)}
+        if not empty:
+            return
+        Household.objects.filter(pk__in=list(empty)).update(status=HouseholdStatus.OCCUPIED)
+        for household in empty.values():
+            services.audit(self.actor, AuditAction.CHANGE, household, fields=["status"],
+                           changes={"status": [household.status, HouseholdStatus.OCCUPIED]}, reason=self.reason)
+            household.status = HouseholdStatus.OCCUPIED
+        self.result.households_occupied += len(empty)
 
     def _grid_name(self, grid_id):
         return next((str(g) for g in self.grids.values() if g.pk == grid_id), "?")

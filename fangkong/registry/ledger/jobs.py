@@ -102,6 +102,15 @@ def is_stalled(job: ImportJob) -> bool:
     return timezone.now().timestamp() - last > STALLED_AFTER
 
 
+def _forget_upload(job) -> None:
+    """An unreadable file is not kept: nothing of a failed import stays on disk."""
+    if job.file:
+        try:
+            job.file.delete(save=False)
+        except OSError:
+            log.warning("import job %s: the upload could not be removed", job.pk)
+
+
 def run_job(job_id: int) -> None:
     """Run one import job to its end. Safe to call again for the same job (a redelivered task):
     a finished job is left alone, an interrupted one starts over."""
@@ -119,17 +128,21 @@ def run_job(job_id: int) -> None:
                                        dry_run=job.dry_run, create_places=job.create_places, progress=writer)
             except LedgerError as error:
                 job.status, job.message = ImportStatus.FAILED, error.message
+                _forget_upload(job)
             except Exception:
                 log.exception("import job %s failed", job.pk)
                 job.status = ImportStatus.FAILED
                 job.message = _("The import stopped on an unexpected error; nothing was written. "
                                 "Try again, or tell the administrator.")
+                _forget_upload(job)
             else:
                 job.status = ImportStatus.DONE
                 job.total_rows = job.processed_rows = result.rows
                 job.created, job.updated, job.unchanged = result.created, result.updated, result.unchanged
                 job.reported = result.reported
-                job.message = result.summary()
+                # The reasons too, not only the counts: a building leader on a phone cannot open
+                # the .xlsx report.
+                job.message = "\n".join([result.summary(), *result.reason_lines()])
                 if result.error_report:
                     with open(result.error_report, "rb") as handle:
                         stem = Path(job.original_name).stem[:80]

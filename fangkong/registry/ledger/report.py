@@ -12,12 +12,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from .columns import escape_formula
-
-
-def safe_row(cells) -> list:
-    """Cells ready for a sheet: text that would start a formula is escaped."""
-    return [escape_formula(cell) for cell in cells]
+from fangkong.lib.sheets import escape_formula, safe_row  # noqa: F401 - safe_row: the ledger's name for it
 
 
 class ErrorReport:
@@ -37,6 +32,11 @@ class ErrorReport:
         cells = list(cells[: self.width]) + [None] * (self.width - len(cells))
         self.sheet.append(safe_row(cells) + [number, escape_formula(reason)])
         self.count += 1
+
+    def discard(self):
+        """Forget the rows reported so far (the import failed as a whole)."""
+        self.workbook = None
+        self.count = 0
 
     def close(self) -> Path | None:
         """Save the report; its path, or None when no row was reported."""

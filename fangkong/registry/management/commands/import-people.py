@@ -1,8 +1,11 @@
-"""fangkong import-people FILE --community CODE [--dry-run] [--create-places] [--user USERNAME]
+"""fangkong import-people FILE --community CODE [--dry-run] [--create-places] [--user USERNAME] [--json]
 
-Exit code 0 when every row was taken, 1 when some were reported (the error report's path is
-printed), 2 when the file could not be read (nothing was written)."""
+Exit code 0 when every row was taken, 1 when some were reported (refused, or taken with a
+warning: the error report's path is printed), 2 when the file could not be read (nothing was
+written, no report left). With --json the summary is printed as one JSON object: rows, taken,
+refused, warnings, and each refused or warned row's row number, column, code and message."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -24,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--create-places", action="store_true",
                             help="create missing buildings and households instead of reporting their rows")
         parser.add_argument("--user", help="import as this user, within that user's buildings")
+        parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
         parser.add_argument("--error-report", help="where to write the error report "
                             "(default: FILE.errors.xlsx beside the file)")
 
@@ -48,10 +52,19 @@ class Command(BaseCommand):
                                    create_places=options["create_places"], report_path=report,
                                    progress=self._progress if options["verbosity"] > 1 else None)
         except LedgerError as error:
+            report.unlink(missing_ok=True)
+            if options["json"]:
+                self.stdout.write(json.dumps({"error": {"code": error.code, "message": error.message}},
+                                             ensure_ascii=False))
+                sys.exit(2)
             raise CommandError(error.message, returncode=2) from None
-        self.stdout.write(result.summary())
+        if options["json"]:
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+        else:
+            self.stdout.write(result.summary())
+            if result.error_report:
+                self.stdout.write(f"{result.error_report}")
         if result.error_report:
-            self.stdout.write(f"{result.error_report}")
             sys.exit(1)
 
     def _progress(self, processed, total):
