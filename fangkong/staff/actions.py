@@ -9,7 +9,8 @@ LEADERS = {Role.COMMAND_POST, Role.GRID_LEADER}
 FIELD = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER, Role.SAMPLER, Role.GUARD,
          Role.DELIVERY_VOLUNTEER}
 
-MANAGE_WORKER = declare("staff.manage_worker", LEADERS, _("Only the command post and grid leaders keep the worker register."))
+MANAGE_WORKER = declare("staff.manage_worker", LEADERS,
+                        _("Only the command post and grid leaders keep the worker register."))
 MANAGE_TEAM = declare("staff.manage_team", LEADERS, _("Only the command post and grid leaders form teams."))
 DECIDE_SIGNUP = declare("staff.decide_signup", {Role.COMMAND_POST}, _("Only the command post approves volunteers."))
 ASSIGN = declare("staff.assign", LEADERS, _("Only the command post and grid leaders assign buildings and households."),

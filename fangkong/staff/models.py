@@ -133,6 +133,9 @@ class TeamMember(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("team", "worker", name="staff_team_member_once")]
 
+    def __str__(self):
+        return f"{self.team_id}:{self.worker_id}"
+
 
 class SignupStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
@@ -314,6 +317,9 @@ class FiveTick(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("worker", "household", "on", "item", name="staff_five_once")]
         indexes = [models.Index(fields=["community", "on", "worker"])]
+
+    def __str__(self):
+        return f"{self.on} {self.item} {self.household_id}"
 
 
 class TaskStatus(models.TextChoices):

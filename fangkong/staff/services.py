@@ -313,7 +313,8 @@ def coverage(user, community_ids=None, today: dt.date | None = None) -> Coverage
         .order_by("rank", "id"))
     result.handovers = list(
         Assignment.objects.visible_to(user).filter(ended_on__isnull=True).exclude(available_q(today, "worker__"))
-        .select_related("worker", "building", "household__building", "key_person__person").order_by("worker__name", "id"))
+        .select_related("worker", "building", "household__building", "key_person__person")
+        .order_by("worker__name", "id"))
     return result
 
 
@@ -500,8 +501,9 @@ def week_roster(user, community: Community, monday: dt.date) -> dict:
 def households_of(worker: Worker, today: dt.date | None = None):
     """The households a worker answers for: assigned one by one, or in a building assigned to them."""
     live = Assignment.objects.filter(worker=worker, ended_on__isnull=True)
-    return (Household.objects.filter(Q(pk__in=live.filter(kind=AssignmentKind.HOUSEHOLD).values("household_id"))
-                                     | Q(building_id__in=live.filter(kind=AssignmentKind.BUILDING).values("building_id")))
+    one_by_one = live.filter(kind=AssignmentKind.HOUSEHOLD).values("household_id")
+    buildings = live.filter(kind=AssignmentKind.BUILDING).values("building_id")
+    return (Household.objects.filter(Q(pk__in=one_by_one) | Q(building_id__in=buildings))
             .select_related("building").order_by("building__door_sort", "room_sort"))
 
 

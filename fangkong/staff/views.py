@@ -1,7 +1,6 @@
 """Staff pages: thin, every rule is in services. Phones first for my shifts and the daily five."""
 
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.actions import NotAllowed
-from fangkong.core.models import Building, Community, Grid, Household, Role
+from fangkong.core.models import Building, Community, Grid, Role
 from fangkong.core.scope import get_visible_or_404, reaches
 
 from . import services
@@ -210,7 +209,8 @@ def grid_assignments(request, grid_pk):
     grid = get_visible_or_404(Grid.objects.all(), request.user, pk=grid_pk)
     if request.method == "POST":
         worker = Worker.objects.visible_to(request.user).filter(pk=request.POST.get("worker") or 0).first()
-        building = Building.objects.visible_to(request.user).filter(grid=grid, pk=request.POST.get("building") or 0).first()
+        building = (Building.objects.visible_to(request.user)
+                    .filter(grid=grid, pk=request.POST.get("building") or 0).first())
         try:
             if worker is None or building is None:
                 raise StaffError(_("Choose a worker and a building."), code="target_required", field="worker")
