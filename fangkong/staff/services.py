@@ -239,7 +239,8 @@ def assign(actor, worker: Worker, *, building: Building | None = None, household
     row = Assignment(community_id=target.community_id, worker=worker, kind=kind, building=building,
                      grid_id=building.grid_id if building else None, household=household, key_person=key_person,
                      started_on=today)
-    require(actor, actions.ASSIGN, row if building else target.community_id)
+    # The reach is judged on the building (a saved row): a grid leader assigns in their grids only.
+    require(actor, actions.ASSIGN, building or target.community_id)
     _same_community(target.community_id, worker, _("Worker"))
     if not worker.available_on(today):
         _refuse("worker_unavailable", _("Worker: %(name)s is off sick or has left; choose someone who is here.")
@@ -568,11 +569,11 @@ def five_completion(user, community: Community, day: dt.date) -> dict:
                                    .values_list("worker_id", "building_id")):
         answerable[worker_id] += sizes.get(building_id, 0)
     done = defaultdict(int)
-    for worker_id, n in (FiveTick.objects.filter(community=community, on=day, worker__in=visible_workers)
-                         .values("worker_id", "household_id").annotate(items=Count("id"))
-                         .filter(items__gte=len(FiveItem.values)).values("worker_id")
-                         .annotate(n=Count("household_id")).values_list("worker_id", "n")):
-        done[worker_id] += n
+    # Households with all four items, counted per worker (one grouped query, summed here).
+    for worker_id, _household_id in (FiveTick.objects.filter(community=community, on=day, worker__in=visible_workers)
+                                     .values("worker_id", "household_id").annotate(items=Count("id"))
+                                     .filter(items__gte=len(FiveItem.values)).values_list("worker_id", "household_id")):
+        done[worker_id] += 1
     workers = {w.pk: w for w in visible_workers.filter(pk__in=list(answerable)).only("id", "name", "grid_id")}
     cadres = sorted(({"worker": workers[pk], "households": n, "done": done.get(pk, 0),
                       "share": round(100 * done.get(pk, 0) / n) if n else 100}
