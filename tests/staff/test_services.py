@@ -28,7 +28,8 @@ def test_a_worker_phone_is_checked_and_shown_masked(world):
                                                           "skills": ["driver", " 闽南话 "]})
     assert w.phone == "13905951234" and w.phone_masked == "139****1234"
     assert w.skills == ["driver", "闽南话"]
-    assert code_of(lambda: services.create_worker(command, world.community, {"name": "x", "phone": "12345"})) == "bad_phone"
+    bad = {"name": "x", "phone": "12345"}
+    assert code_of(lambda: services.create_worker(command, world.community, bad)) == "bad_phone"
 
 
 def test_a_building_leader_may_not_keep_the_register(world):
@@ -111,7 +112,8 @@ def test_roster_refuses_two_posts_at_once_the_past_and_the_same_shift_twice(worl
 def test_roster_refuses_a_worker_off_sick(world):
     command = world.users["command_post"]
     w = worker(world, health=WorkerHealth.SICK)
-    assert code_of(lambda: services.add_duty(command, post(world), w, TOMORROW, shifts(world)[0])) == "worker_unavailable"
+    lane, night = post(world), shifts(world)[0]
+    assert code_of(lambda: services.add_duty(command, lane, w, TOMORROW, night)) == "worker_unavailable"
 
 
 def test_more_than_twelve_hours_in_a_row_is_warned_not_refused(world):
