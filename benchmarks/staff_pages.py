@@ -79,6 +79,7 @@ def build(code: str, scale: float):
         building = buildings[index // 50]
         for item in FiveItem.values[: 4 if index % 2 else 2]:
             ticks.append(FiveTick(community=community, worker=workers[index % n_workers], household=household,
+                                  building=building,
                                   grid_id=building.grid_id, on=today, item=item, client_id=f"{code}-{index}-{item}"))
     FiveTick.objects.bulk_create(ticks, batch_size=2000)
     user = User.objects.create_user(f"command-{code}")

@@ -78,7 +78,8 @@ def add_demo(community, actor, today: dt.date, seed: int) -> None:
     mine = workers[0]
     households = list(services.households_of(mine))
     FiveTick.objects.bulk_create([
-        FiveTick(community=community, worker=mine, household=household, grid_id=household.building.grid_id, on=today,
+        FiveTick(community=community, worker=mine, household=household, building_id=household.building_id,
+                 grid_id=household.building.grid_id, on=today,
                  item=item, client_id=f"demo-{household.pk}-{item}",
                  seal_intact=(index != 1) if item == FiveItem.VISIT else None,
                  garbage_collected=True if item == FiveItem.VISIT else None)

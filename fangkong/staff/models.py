@@ -300,6 +300,9 @@ class FiveTick(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="+")
     worker = models.ForeignKey(Worker, models.CASCADE, related_name="+")
     household = models.ForeignKey(Household, models.CASCADE, related_name="+")
+    # The household's building and grid, kept on the row so that completion is counted per grid
+    # and building from this table alone.
+    building = models.ForeignKey(Building, models.CASCADE, related_name="+")
     grid = models.ForeignKey(Grid, models.CASCADE, related_name="+")
     on = models.DateField()
     item = models.CharField(max_length=8, choices=FiveItem.choices)
@@ -310,13 +313,13 @@ class FiveTick(models.Model):
     client_id = models.CharField(max_length=64, unique=True)
 
     objects = StaffQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "household__building_id",
-                   "worker": "worker_id"}
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "building_id", "worker": "worker_id"}
     route_key = "five"
 
     class Meta:
         constraints = [models.UniqueConstraint("worker", "household", "on", "item", name="staff_five_once")]
-        indexes = [models.Index(fields=["community", "on", "worker"])]
+        indexes = [models.Index(fields=["community", "on", "worker", "household"]),
+                   models.Index(fields=["community", "on", "item", "grid", "building", "household"])]
 
     def __str__(self):
         return f"{self.on} {self.item} {self.household_id}"

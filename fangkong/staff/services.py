@@ -544,7 +544,8 @@ def tick_five(actor, household: Household, item: str, client_id: str, *, seal_in
         with transaction.atomic():
             tick = FiveTick.objects.create(
                 community_id=household.community_id, worker=worker, household=household,
-                grid_id=household.building.grid_id, on=day, item=item, client_id=client_id,
+                building_id=household.building_id, grid_id=household.building.grid_id, on=day, item=item,
+                client_id=client_id,
                 seal_intact=seal_intact if item == FiveItem.VISIT else None,
                 garbage_collected=garbage_collected if item == FiveItem.VISIT else None)
     except IntegrityError:  # the same tick raced in from a second tap
@@ -553,44 +554,56 @@ def tick_five(actor, household: Household, item: str, client_id: str, *, seal_in
     return tick, True
 
 
-def five_completion(user, community: Community, day: dt.date) -> dict:
+def five_completion(user, community: Community, day: dt.date, unseen_buildings: int = 20) -> dict:
     """Completion of the daily five today per cadre and per grid, and the households nobody saw
-    (no call and no visit). A fixed number of queries whatever the size."""
-    live = Assignment.objects.filter(community=community, ended_on__isnull=True)
-    visible_workers = Worker.objects.visible_to(user).filter(community=community)
-    # Households per worker: one by one, plus every household of each assigned building.
-    answerable = defaultdict(int)
-    for worker_id, n in (live.filter(kind=AssignmentKind.HOUSEHOLD, worker__in=visible_workers)
-                         .values("worker_id").annotate(n=Count("id")).values_list("worker_id", "n")):
-        answerable[worker_id] += n
+    (no call and no visit). A fixed number of queries whatever the size: assignments and ticks are
+    read through their own scope, counted per grid and building from the tick rows themselves."""
+    live = Assignment.objects.visible_to(user).filter(community=community, ended_on__isnull=True)
+    ticks = FiveTick.objects.visible_to(user).filter(community=community, on=day)
+    # Step 1: households per worker: one by one, plus every household of each assigned building.
     sizes = dict(Household.objects.filter(community=community).values("building_id").annotate(n=Count("id"))
-                 .values_list("building_id", "n"))
-    for worker_id, building_id in (live.filter(kind=AssignmentKind.BUILDING, worker__in=visible_workers)
-                                   .values_list("worker_id", "building_id")):
+                 .order_by().values_list("building_id", "n"))
+    answerable = defaultdict(int)
+    for worker_id, n in (live.filter(kind=AssignmentKind.HOUSEHOLD).values("worker_id").annotate(n=Count("id"))
+                         .order_by().values_list("worker_id", "n")):
+        answerable[worker_id] += n
+    for worker_id, building_id in live.filter(kind=AssignmentKind.BUILDING).values_list("worker_id", "building_id"):
         answerable[worker_id] += sizes.get(building_id, 0)
+    # Step 2: households with all four items, per worker (one grouped query, summed here).
     done = defaultdict(int)
-    # Households with all four items, counted per worker (one grouped query, summed here).
-    for worker_id, _household_id in (FiveTick.objects.filter(community=community, on=day, worker__in=visible_workers)
-                                     .values("worker_id", "household_id").annotate(items=Count("id"))
-                                     .filter(items__gte=len(FiveItem.values)).values_list("worker_id", "household_id")):
+    for worker_id, _household_id in (ticks.values("worker_id", "household_id").annotate(items=Count("id"))
+                                     .filter(items__gte=len(FiveItem.values)).order_by()
+                                     .values_list("worker_id", "household_id")):
         done[worker_id] += 1
-    workers = {w.pk: w for w in visible_workers.filter(pk__in=list(answerable)).only("id", "name", "grid_id")}
+    workers = {w.pk: w for w in Worker.objects.filter(pk__in=list(answerable)).only("id", "name", "grid_id")}
     cadres = sorted(({"worker": workers[pk], "households": n, "done": done.get(pk, 0),
                       "share": round(100 * done.get(pk, 0) / n) if n else 100}
                      for pk, n in answerable.items() if pk in workers), key=lambda r: (r["share"], r["worker"].name))
-    seen = FiveTick.objects.filter(community=community, on=day, item__in=[FiveItem.CALL, FiveItem.VISIT])
-    households = Household.objects.visible_to(user).filter(community=community)
-    per_grid = {g["building__grid_id"]: g for g in households.values("building__grid_id").annotate(
-        n=Count("id"), seen=Count("id", filter=Q(pk__in=seen.values("household_id"))))}
-    grids = [{"grid": grid, "households": per_grid[grid.pk]["n"], "seen": per_grid[grid.pk]["seen"]}
-             for grid in Grid.objects.filter(pk__in=list(per_grid)).order_by("number")]
-    unseen = households.exclude(pk__in=seen.values("household_id")).select_related("building")
-    return {"cadres": cadres, "grids": grids, "unseen_count": unseen.count(),
-            "unseen": list(unseen.order_by("building__door_sort", "room_sort")[:200]),
-            "problems": list(FiveTick.objects.filter(community=community, on=day, item=FiveItem.VISIT)
-                             .filter(Q(seal_intact=False) | Q(garbage_collected=False))
-                             .filter(pk__in=FiveTick.objects.visible_to(user).values("pk"))
-                             .select_related("household__building", "worker")[:100])}
+    # Step 3: seen (called or visited) per building, from the ticks; households per building in scope.
+    seen_rows = ticks.filter(item__in=[FiveItem.CALL, FiveItem.VISIT])
+    seen = dict(seen_rows.values("building_id").annotate(n=Count("household_id", distinct=True)).order_by()
+                .values_list("building_id", "n"))
+    buildings = list(Building.objects.visible_to(user).filter(community=community).select_related("grid")
+                     .order_by("grid__number", "door_sort").only("id", "door_number", "grid__id", "grid__name",
+                                                                 "grid__number"))
+    grids: dict[int, dict] = {}
+    unseen_by_building = []
+    for building in buildings:
+        total, saw = sizes.get(building.pk, 0), seen.get(building.pk, 0)
+        line = grids.setdefault(building.grid_id, {"grid": building.grid, "households": 0, "seen": 0})
+        line["households"] += total
+        line["seen"] += saw
+        if total > saw:
+            unseen_by_building.append((building, total - saw))
+    # Step 4: the rooms nobody saw, for the first buildings in door order (a page, not the whole list).
+    first = [b.pk for b, _n in unseen_by_building[:unseen_buildings]]
+    unseen = list(Household.objects.filter(building_id__in=first)
+                  .exclude(pk__in=seen_rows.filter(building_id__in=first).values("household_id"))
+                  .select_related("building").order_by("building__door_sort", "room_sort"))
+    problems = list(ticks.filter(item=FiveItem.VISIT).filter(Q(seal_intact=False) | Q(garbage_collected=False))
+                    .select_related("household__building", "worker")[:100])
+    return {"cadres": cadres, "grids": list(grids.values()), "unseen_count": sum(n for _b, n in unseen_by_building),
+            "unseen_buildings": unseen_by_building, "unseen": unseen, "problems": problems}
 
 
 # --- tasks ---------------------------------------------------------------------------------------------
