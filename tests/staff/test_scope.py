@@ -64,6 +64,9 @@ def test_command_post_pages_render(login, world, staff):
         assert response.status_code == 200, url
     body = client.get("/staff/workers/").content.decode()
     assert "139****1111" in body and "13905951111" not in body
+    assert "人员与值守" in client.get("/staff/").content.decode()  # Chinese first
+    english = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Staff and duties" in english and "人员与值守" not in english
 
 
 def test_the_public_form_takes_a_signup_and_shows_nothing_back(client, world):
