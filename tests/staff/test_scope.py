@@ -1,6 +1,7 @@
 """Who sees which staff rows: one's own, one's team's, one's grid's; anything else answers 404."""
 
 import pytest
+from django.conf import settings
 
 from fangkong.staff import services
 from fangkong.staff.models import Duty, Task, Team, TeamKind, TeamMember, Worker
@@ -65,7 +66,8 @@ def test_command_post_pages_render(login, world, staff):
     body = client.get("/staff/workers/").content.decode()
     assert "139****1111" in body and "13905951111" not in body
     assert "人员与值守" in client.get("/staff/").content.decode()  # Chinese first
-    english = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the top bar's English switch
+    english = client.get("/staff/").content.decode()
     assert "Staff and duties" in english and "人员与值守" not in english
 
 
