@@ -53,6 +53,8 @@ DEFAULT_SHIFTS = [("00:00-08:00", dt.time(0), 8), ("08:00-16:00", dt.time(8), 8)
 ESCALATE_TO_COMMAND_POST_DAYS = 2
 # Public volunteer form: this many sign-ups per address per hour.
 SIGNUPS_PER_HOUR = 5
+# The completion page lists this many cadres, those furthest behind first.
+CADRES_SHOWN = 100
 # A worker may sign on this long before the shift starts.
 SIGN_ON_EARLY = dt.timedelta(minutes=30)
 
@@ -575,34 +577,38 @@ def five_completion(user, community: Community, day: dt.date, unseen_buildings: 
                                      .filter(items__gte=len(FiveItem.values)).order_by()
                                      .values_list("worker_id", "household_id")):
         done[worker_id] += 1
-    workers = {w.pk: w for w in Worker.objects.filter(pk__in=list(answerable)).only("id", "name", "grid_id")}
-    cadres = sorted(({"worker": workers[pk], "households": n, "done": done.get(pk, 0),
-                      "share": round(100 * done.get(pk, 0) / n) if n else 100}
-                     for pk, n in answerable.items() if pk in workers), key=lambda r: (r["share"], r["worker"].name))
+    # The cadres furthest behind first; a page shows the first CADRES_SHOWN (a community has 2,000).
+    ranked = sorted(((round(100 * done.get(pk, 0) / n) if n else 100, pk, n) for pk, n in answerable.items()))
+    shown = ranked[:CADRES_SHOWN]
+    names = dict(Worker.objects.filter(pk__in=[pk for _share, pk, _n in shown]).values_list("id", "name"))
+    cadres = [{"worker_id": pk, "name": names.get(pk, ""), "households": n, "done": done.get(pk, 0), "share": share}
+              for share, pk, n in shown]
+    totals = {"cadres": len(ranked), "cadres_done": sum(1 for share, _pk, _n in ranked if share >= 100)}
     # Step 3: seen (called or visited) per building, from the ticks; households per building in scope.
     seen_rows = ticks.filter(item__in=[FiveItem.CALL, FiveItem.VISIT])
     seen = dict(seen_rows.values("building_id").annotate(n=Count("household_id", distinct=True)).order_by()
                 .values_list("building_id", "n"))
-    buildings = list(Building.objects.visible_to(user).filter(community=community).select_related("grid")
-                     .order_by("grid__number", "door_sort").only("id", "door_number", "grid__id", "grid__name",
-                                                                 "grid__number"))
+    buildings = list(Building.objects.visible_to(user).filter(community=community)
+                     .order_by("grid__number", "door_sort")
+                     .values_list("id", "door_number", "grid_id", "grid__name"))
     grids: dict[int, dict] = {}
     unseen_by_building = []
-    for building in buildings:
-        total, saw = sizes.get(building.pk, 0), seen.get(building.pk, 0)
-        line = grids.setdefault(building.grid_id, {"grid": building.grid, "households": 0, "seen": 0})
+    for building_id, door_number, grid_id, grid_name in buildings:
+        total, saw = sizes.get(building_id, 0), seen.get(building_id, 0)
+        line = grids.setdefault(grid_id, {"name": grid_name, "households": 0, "seen": 0})
         line["households"] += total
         line["seen"] += saw
         if total > saw:
-            unseen_by_building.append((building, total - saw))
+            unseen_by_building.append((building_id, door_number, total - saw))
     # Step 4: the rooms nobody saw, for the first buildings in door order (a page, not the whole list).
-    first = [b.pk for b, _n in unseen_by_building[:unseen_buildings]]
+    first = [building_id for building_id, _door, _n in unseen_by_building[:unseen_buildings]]
     unseen = list(Household.objects.filter(building_id__in=first)
                   .exclude(pk__in=seen_rows.filter(building_id__in=first).values("household_id"))
                   .select_related("building").order_by("building__door_sort", "room_sort"))
     problems = list(ticks.filter(item=FiveItem.VISIT).filter(Q(seal_intact=False) | Q(garbage_collected=False))
                     .select_related("household__building", "worker")[:100])
-    return {"cadres": cadres, "grids": list(grids.values()), "unseen_count": sum(n for _b, n in unseen_by_building),
+    return {"cadres": cadres, "totals": totals, "grids": list(grids.values()),
+            "unseen_count": sum(n for _b, _d, n in unseen_by_building),
             "unseen_buildings": unseen_by_building, "unseen": unseen, "problems": problems}
 
 

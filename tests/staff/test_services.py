@@ -179,7 +179,7 @@ def test_completion_counts_households_done_per_cadre_and_unseen_households(world
     for n, item in enumerate(FiveItem.values):
         services.tick_five(leader, world.household_a1, item, f"t{n}", seal_intact=False)
     report = services.five_completion(command, world.community, timezone.localdate())
-    assert [(c["worker"], c["households"], c["done"]) for c in report["cadres"]] == [(w, 2, 1)]
+    assert [(c["name"], c["households"], c["done"]) for c in report["cadres"]] == [(w.name, 2, 1)]
     assert world.household_a1 not in report["unseen"] and world.household_b1 in report["unseen"]
     assert [t.household for t in report["problems"]] == [world.household_a1]
 
