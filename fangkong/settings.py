@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "fangkong.documents",
     "fangkong.health",
     "fangkong.testing",
+    "fangkong.staff",
     "fangkong.api",
 ]
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("sheets/", include("fangkong.documents.urls")),
     path("health/", include("fangkong.health.urls")),
     path("testing/", include("fangkong.testing.urls")),
+    path("staff/", include("fangkong.staff.urls")),
     path("api/", include("fangkong.api.urls")),
 ]
 
