@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Places and people")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import setup_actions, signals  # noqa: F401  (declares the actions, connects the receivers)
