@@ -151,7 +151,7 @@ def assign_role(actor, user: User, community: Community, role, grids=(), buildin
     after = _scope_text(grids, buildings)
     if created or before != after:
         audit(actor, AuditAction.CHANGE, user, community=community, fields=["roles"],
-              changes={"role": ["" if created else role.label, role.label], "scope": [before, after]})
+              changes={"role": ["" if created else str(role.label), str(role.label)], "scope": [before, after]})
     forget_reaches(user)
     return assignment
 
@@ -230,7 +230,7 @@ def create_account(actor, community: Community, *, full_name: str, role, phone: 
     scope = _scope_text(grids, buildings)
     audit(actor, AuditAction.CREATE, user, community=community, changes={
         "name": ["", full_name], "phone": ["", mask_phone(phone)], "organisation": ["", organisation or ""],
-        "role": ["", role.label], "scope": ["", scope]})
+        "role": ["", str(role.label)], "scope": ["", scope]})
     return NewAccount(user=user, password=password, role=role, scope=scope)
 
 
