@@ -33,7 +33,8 @@ def test_command_post_adds_a_zone_grid_unit_and_building_in_the_pages(world, log
                        {"grid-number": "7", "grid-name": "", "grid-zone": zone.pk}).status_code == 302
     grid = Grid.objects.get(community=community, number=7)
     assert grid.zone == zone and grid.name  # a name is made from the number
-    assert client.post(f"/setup/{community.pk}/add/unit/", {"unit-name": "七单元", "unit-grid": grid.pk}).status_code == 302
+    response = client.post(f"/setup/{community.pk}/add/unit/", {"unit-name": "七单元", "unit-grid": grid.pk})
+    assert response.status_code == 302
     assert client.post(f"/setup/{community.pk}/add/building/",
                        {"building-door_number": "901", "building-grid": grid.pk}).status_code == 302
     assert Building.objects.get(community=community, door_number="901").grid == grid
