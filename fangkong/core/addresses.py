@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 # A door number or entrance already written with its word (3号楼, 10栋, A座) is left as it is.
 _HAS_WORD = re.compile(r"[\u4e00-\u9fff]$")
@@ -20,14 +20,14 @@ def building_label(door_number: str) -> str:
     door = (door_number or "").strip()
     if not door or _HAS_WORD.search(door):
         return door
-    return _("%(door)s号楼") % {"door": door}
+    return pgettext("address", "Building %(door)s") % {"door": door}
 
 
 def entrance_label(number: str) -> str:
     number = (number or "").strip()
     if not number or _HAS_WORD.search(number):
         return number
-    return _("%(number)s单元") % {"number": number}
+    return pgettext("address", "Entrance %(number)s") % {"number": number}
 
 
 def building_address(building) -> str:
