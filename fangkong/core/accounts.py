@@ -30,7 +30,7 @@ from . import setup_actions as acts
 from .actions import require
 from .addresses import parse as parse_address
 from .errors import ServiceError
-from .models import AccountProfile, AuditAction, Building, Community, Grid, Role, RoleAssignment
+from .models import AccountProfile, AuditAction, Building, Community, Entrance, Grid, Role, RoleAssignment
 from .scope import forget_reaches, reaches
 from .services import audit
 
@@ -80,7 +80,7 @@ def list_accounts(actor, community: Community):
     """Every account with a role in the community, with its roles, scope and last sign-in."""
     require(actor, acts.ACCOUNTS_VIEW, community)
     assignments = (RoleAssignment.objects.filter(community=community)
-                   .prefetch_related("grids", "buildings__estate").order_by("role"))
+                   .prefetch_related("grids", "buildings__estate", "entrances__building__estate").order_by("role"))
     users = list(User.objects.filter(roles__community=community).distinct()
                  .select_related("profile").prefetch_related(Prefetch("roles", queryset=assignments,
                                                                       to_attr="community_roles"))
@@ -113,15 +113,15 @@ def account_in(actor, community: Community, pk: int) -> User:
 # --- roles and scope ------------------------------------------------------------------------
 
 
-def _check_scope(community, role, grids, buildings):
+def _check_scope(community, role, grids, buildings, entrances=()):
     role = Role(role)
-    for place in [*grids, *buildings]:
+    for place in [*grids, *buildings, *entrances]:
         if place.community_id != community.pk:
             raise ServiceError(_("That belongs to another community."), code="other_community")
     if role in GRID_ROLES and not grids:
         raise ServiceError(_("A %(role)s needs a grid.") % {"role": role.label}, code="scope_required",
                            field="grids")
-    if role in BUILDING_ROLES and not buildings:
+    if role in BUILDING_ROLES and not buildings and not entrances:
         raise ServiceError(_("A %(role)s needs at least one building.") % {"role": role.label},
                            code="scope_required", field="buildings")
     return role
@@ -132,23 +132,27 @@ def _require_role_grant(actor, role, community):
         require(actor, acts.ACCOUNT_GRANT_DISTRICT_ADMIN, community)
 
 
-def _scope_text(grids, buildings) -> str:
-    return ", ".join([str(g) for g in grids] + [b.address for b in buildings])
+def _scope_text(grids, buildings, entrances=()) -> str:
+    return ", ".join([str(g) for g in grids] + [b.address for b in buildings]
+                     + [f"{e.building.address} {e}" for e in entrances])
 
 
 @transaction.atomic
-def assign_role(actor, user: User, community: Community, role, grids=(), buildings=()) -> RoleAssignment:
+def assign_role(actor, user: User, community: Community, role, grids=(), buildings=(),
+                entrances=()) -> RoleAssignment:
     """Give the account this role in the community, bound to these grids or buildings (none:
     the whole community); an existing assignment of the role gets the new scope."""
     require(actor, acts.ACCOUNT_CHANGE_ROLES, community)
-    grids, buildings = list(grids), list(buildings)
-    role = _check_scope(community, role, grids, buildings)
+    grids, buildings, entrances = list(grids), list(buildings), list(entrances)
+    role = _check_scope(community, role, grids, buildings, entrances)
     _require_role_grant(actor, role, community)
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, community=community)
-    before = "" if created else _scope_text(assignment.grids.all(), assignment.buildings.all())
+    before = "" if created else _scope_text(assignment.grids.all(), assignment.buildings.all(),
+                                            assignment.entrances.select_related("building__estate"))
     assignment.grids.set(grids)
     assignment.buildings.set(buildings)
-    after = _scope_text(grids, buildings)
+    assignment.entrances.set(entrances)
+    after = _scope_text(grids, buildings, entrances)
     if created or before != after:
         audit(actor, AuditAction.CHANGE, user, community=community, fields=["roles"],
               changes={"role": ["" if created else str(role.label), str(role.label)], "scope": [before, after]})
@@ -202,13 +206,13 @@ def _check_phone(community, phone):
 
 @transaction.atomic
 def create_account(actor, community: Community, *, full_name: str, role, phone: str = "", organisation: str = "",
-                   grids=(), buildings=(), username: str = "") -> NewAccount:
+                   grids=(), buildings=(), entrances=(), username: str = "") -> NewAccount:
     require(actor, acts.ACCOUNT_CREATE, community)
     full_name = (full_name or "").strip()
     if not full_name:
         raise ServiceError(_("Enter the person's name."), code="required", field="full_name")
-    grids, buildings = list(grids), list(buildings)
-    role = _check_scope(community, role, grids, buildings)
+    grids, buildings, entrances = list(grids), list(buildings), list(entrances)
+    role = _check_scope(community, role, grids, buildings, entrances)
     _require_role_grant(actor, role, community)
     phone = _check_phone(community, phone)
     username = (username or "").strip()
@@ -227,7 +231,8 @@ def create_account(actor, community: Community, *, full_name: str, role, phone: 
     assignment = RoleAssignment.objects.create(user=user, role=role, community=community)
     assignment.grids.set(grids)
     assignment.buildings.set(buildings)
-    scope = _scope_text(grids, buildings)
+    assignment.entrances.set(entrances)
+    scope = _scope_text(grids, buildings, entrances)
     audit(actor, AuditAction.CREATE, user, community=community, changes={
         "name": ["", full_name], "phone": ["", mask_phone(phone)], "organisation": ["", organisation or ""],
         "role": ["", str(role.label)], "scope": ["", scope]})
@@ -266,6 +271,7 @@ class PastedRow:
     role: Role | None = None
     grids: list = field(default_factory=list)
     buildings: list = field(default_factory=list)
+    entrances: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     account: NewAccount | None = None
 
@@ -280,6 +286,8 @@ class _Places:
     def __init__(self, community):
         self.grids = list(Grid.objects.filter(community=community))
         self.buildings = list(Building.objects.filter(community=community).select_related("estate"))
+        self.entrances = {(e.building_id, e.number): e for e in
+                          Entrance.objects.filter(community=community).select_related("building__estate")}
 
     def grid(self, token):
         match = _GRID_WORD.match(token)
@@ -299,6 +307,9 @@ class _Places:
         if len(found) > 1:
             raise ServiceError(_("Building %(door)s is in several estates: write the estate too, "
                                  "such as 金岸3号楼.") % {"door": door})
+        if found and address and address.entrance:
+            # 3号楼2单元 or 3-2-: a leader of one entrance of the building.
+            return self.entrances.get((found[0].pk, address.entrance))
         return found[0] if found else None
 
 
@@ -344,13 +355,15 @@ def parse_paste(community: Community, text: str) -> list[PastedRow]:
                 continue
             if grid:
                 row.grids.append(grid)
+            elif isinstance(building, Entrance):
+                row.entrances.append(building)
             elif building:
                 row.buildings.append(building)
             else:
                 row.errors.append(_("No grid or building %(place)s in this community.") % {"place": token})
         if row.role in GRID_ROLES and not row.grids:
             row.errors.append(_("A %(role)s needs a grid.") % {"role": row.role.label})
-        if row.role in BUILDING_ROLES and not row.buildings:
+        if row.role in BUILDING_ROLES and not row.buildings and not row.entrances:
             row.errors.append(_("A %(role)s needs at least one building.") % {"role": row.role.label})
     return rows
 
@@ -366,7 +379,8 @@ def create_from_paste(actor, community: Community, text: str) -> list[PastedRow]
             continue
         try:
             row.account = create_account(actor, community, full_name=row.full_name, role=row.role, phone=row.phone,
-                                         organisation=row.organisation, grids=row.grids, buildings=row.buildings)
+                                         organisation=row.organisation, grids=row.grids, buildings=row.buildings,
+                                         entrances=row.entrances)
         except ServiceError as error:
             row.errors.append(error.message)
     return rows

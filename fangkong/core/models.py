@@ -160,7 +160,7 @@ class Building(models.Model):
     )
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "id"}
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "id", "entrance": "entrances__id"}
 
     class Meta:
         verbose_name = _("building")
@@ -212,7 +212,8 @@ class Entrance(models.Model):
     number_sort = models.CharField(max_length=60, editable=False, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id"}
+    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id",
+                   "entrance": "id"}
 
     class Meta:
         verbose_name = _("entrance")
@@ -254,7 +255,8 @@ class Household(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id"}
+    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id",
+                   "entrance": "entrance_id"}
 
     class Meta:
         verbose_name = _("household")
@@ -385,7 +387,7 @@ class Person(models.Model):
 
     objects = PersonQuerySet.as_manager()
     scope_paths = {"community": "community_id", "grid": "household__building__grid_id",
-                   "building": "household__building_id"}
+                   "building": "household__building_id", "entrance": "household__entrance_id"}
 
     class Meta:
         verbose_name = _("person")

@@ -159,7 +159,7 @@ def account_detail(request, pk):
             messages.success(request, _("Roles of %(name)s saved.") % {"name": user.username})
             return redirect(reverse("account_detail", args=[user.pk]) + f"?community={community.pk}")
     assignments = (RoleAssignment.objects.filter(user=user, community=community)
-                   .prefetch_related("grids", "buildings__estate"))
+                   .prefetch_related("grids", "buildings__estate", "entrances__building__estate"))
     profile = AccountProfile.objects.filter(user=user).first()
     return render(request, "core/account_detail.html", {
         "community": community, "account": user, "profile": profile, "assignments": assignments, "form": form,

@@ -163,3 +163,43 @@ def test_search_finds_a_person_by_the_address_as_typed(world, estates, query):
 
 def test_search_by_door_and_room_still_works(world):
     assert list(Person.objects.search("564-101")) == [world.person_a]
+
+
+def test_a_leader_bound_to_an_entrance_sees_its_people_and_no_other_entrance(world, estates):
+    b3 = estates["b3"]
+    one = Entrance.objects.create(community=world.community, building=b3, number="1")
+    downstairs = Household.objects.create(community=world.community, building=b3, entrance=one, room="101")
+    other = Person.objects.create(community=world.community, household=downstairs, name="陈一")
+    leader = make_user("entranceleader", Role.BUILDING_LEADER, world.community)
+    RoleAssignment.objects.get(user=leader).entrances.set([estates["room"].entrance])
+    visible = set(Person.objects.visible_to(leader))
+    assert visible == {estates["person"]}
+    assert other not in visible
+    assert set(Building.objects.visible_to(leader)) == {b3}
+    assert set(Household.objects.visible_to(leader, write=True)) == {estates["room"]}
+    # What require() asks of a reach=True action: does the leader's entrance reach the row?
+    from fangkong.core.actions import _reaches_row
+    from fangkong.core.scope import reaches
+
+    assert _reaches_row(estates["person"], reaches(leader))
+    assert not _reaches_row(other, reaches(leader))
+
+
+def test_a_pasted_building_leader_can_be_bound_to_an_entrance(world, estates):
+    from fangkong.core import accounts
+
+    rows = accounts.create_from_paste(world.users["command_post"], world.community, "王芳\t\t\t楼长\t金岸3号楼2单元")
+    assert rows[0].ok, rows[0].errors
+    assignment = RoleAssignment.objects.get(user=rows[0].account.user)
+    assert list(assignment.entrances.all()) == [estates["room"].entrance]
+    assert not assignment.buildings.exists()
+
+
+def test_a_building_page_groups_its_rooms_by_entrance(world, estates, login):
+    b3 = estates["b3"]
+    one = Entrance.objects.create(community=world.community, building=b3, number="1")
+    Household.objects.create(community=world.community, building=b3, entrance=one, room="502")
+    html = login(world.users["command_post"]).get(f"/buildings/{b3.pk}/").content.decode()
+    assert "金岸小区 3号楼" in html
+    first, second = html.index('data-entrance="1"'), html.index('data-entrance="2"')
+    assert first < html.index('data-room="502"') < second < html.index('data-room="301"')
