@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,11 +29,22 @@ def managed_community(request, pk=None) -> Community:
     if pk:
         if not str(pk).isdigit():
             raise Http404
-        return get_object_or_404(communities, pk=pk)
+        return _visible_then_managed(request, Community, communities, pk)
     community = communities.order_by("name").first()
     if community is None:
         raise PermissionDenied(_("Only the command post arranges the community's places."))
     return community
+
+
+def _visible_then_managed(request, model, managed, pk):
+    """404 for what the user cannot see at all, 403 for what they see but do not manage (a grid
+    worker opening their community's set-up page)."""
+    found = managed.filter(pk=pk).first()
+    if found is not None:
+        return found
+    if model.objects.visible_to(request.user).filter(pk=pk).exists():
+        raise PermissionDenied(_("Only the command post arranges the community's places."))
+    raise Http404
 
 
 def _apply(form, call):
@@ -84,9 +95,11 @@ def places_page(request, pk=None):
 
 @login_required
 @require_POST
-def places_add(request, pk, kind):
-    """Add a zone, grid, unit, estate or building, or save the community's description."""
+def places_add(request, pk):
+    """Add a zone, grid, unit, estate or building, or save the community's description (the
+    form says which in ``kind``)."""
     community = managed_community(request, pk)
+    kind = request.POST.get("kind", "")
     forms = _forms(community, request.POST, kind)
     form = forms.get(f"{kind}_form")
     if form is None:
@@ -104,7 +117,7 @@ def places_add(request, pk, kind):
         done = _apply(form, calls[kind])
         if done is not None:
             messages.success(request, _("%(thing)s saved.") % {"thing": getattr(done, "address", None) or done})
-            return redirect(reverse("setup_places", args=[community.pk]) + f"#{kind}s")
+            return redirect(reverse("community_setup", args=[community.pk]) + f"#{kind}s")
     return _page(request, community, forms, status=400)
 
 
@@ -112,15 +125,15 @@ def _edit(request, obj, form, call, title):
     if request.method == "POST" and form.is_valid():
         if _apply(form, lambda: call(form.cleaned_data)) is not None:
             messages.success(request, _("%(thing)s saved.") % {"thing": obj})
-            return redirect("setup_places", obj.community_id)
+            return redirect("community_setup", obj.community_id)
     return render(request, "core/setup_edit.html", {"form": form, "title": title, "obj": obj,
                                                     "community": obj.community},
                   status=400 if request.method == "POST" else 200)
 
 
 def _managed(request, model, pk):
-    return get_object_or_404(model.objects.select_related("community"), pk=pk,
-                             community__in=manageable_communities(request.user))
+    managed = model.objects.select_related("community").filter(community__in=manageable_communities(request.user))
+    return _visible_then_managed(request, model, managed, pk)
 
 
 @login_required

@@ -65,6 +65,19 @@ def test_only_the_command_post_creates_accounts(world, login):
     assert login(world.users["outsider"]).get(f"/setup/accounts/?community={world.community.pk}").status_code == 404
 
 
+def test_another_communitys_command_post_cannot_open_or_change_an_account_here(world, login):
+    client = login(world.users["outsider"])
+    leader = world.users["building_leader"]
+    own = world.other_community.pk
+    assert client.get(f"/setup/accounts/{leader.pk}/?community={own}").status_code == 404
+    response = client.post(f"/setup/accounts/{leader.pk}/deactivate/?community={own}", {"reason": "已离开"})
+    assert response.status_code == 404
+    with pytest.raises(NotAllowed):
+        accounts.deactivate(world.users["outsider"], leader, world.community, "已离开社区")
+    leader.refresh_from_db()
+    assert leader.is_active
+
+
 def test_a_command_post_may_not_appoint_a_district_administrator(world):
     with pytest.raises(NotAllowed):
         accounts.create_account(world.users["command_post"], world.community, full_name="x",

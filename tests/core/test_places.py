@@ -27,16 +27,17 @@ def test_command_post_adds_a_zone_grid_unit_and_building_in_the_pages(world, log
     client = login(world.users["command_post"])
     community = world.community
     assert client.get(f"/setup/{community.pk}/").status_code == 200
-    assert client.post(f"/setup/{community.pk}/add/zone/", {"zone-name": "二片区"}).status_code == 302
+    assert client.post(f"/setup/{community.pk}/add/", {"kind": "zone", "zone-name": "二片区"}).status_code == 302
     zone = Zone.objects.get(community=community, name="二片区")
-    assert client.post(f"/setup/{community.pk}/add/grid/",
-                       {"grid-number": "7", "grid-name": "", "grid-zone": zone.pk}).status_code == 302
+    assert client.post(f"/setup/{community.pk}/add/",
+                       {"kind": "grid", "grid-number": "7", "grid-name": "", "grid-zone": zone.pk}).status_code == 302
     grid = Grid.objects.get(community=community, number=7)
     assert grid.zone == zone and grid.name  # a name is made from the number
-    response = client.post(f"/setup/{community.pk}/add/unit/", {"unit-name": "七单元", "unit-grid": grid.pk})
+    response = client.post(f"/setup/{community.pk}/add/",
+                           {"kind": "unit", "unit-name": "七单元", "unit-grid": grid.pk})
     assert response.status_code == 302
-    assert client.post(f"/setup/{community.pk}/add/building/",
-                       {"building-door_number": "901", "building-grid": grid.pk}).status_code == 302
+    assert client.post(f"/setup/{community.pk}/add/",
+                       {"kind": "building", "building-door_number": "901", "building-grid": grid.pk}).status_code == 302
     assert Building.objects.get(community=community, door_number="901").grid == grid
     kinds = set(AuditEntry.objects.filter(community=community, action="create").values_list("object_type", flat=True))
     assert {"zone", "grid", "unit", "building"} <= kinds
@@ -44,7 +45,8 @@ def test_command_post_adds_a_zone_grid_unit_and_building_in_the_pages(world, log
 
 def test_a_second_grid_with_the_same_number_is_refused_with_a_message(world, login):
     client = login(world.users["command_post"])
-    response = client.post(f"/setup/{world.community.pk}/add/grid/", {"grid-number": "1", "grid-name": "x"})
+    response = client.post(f"/setup/{world.community.pk}/add/",
+                           {"kind": "grid", "grid-number": "1", "grid-name": "x"})
     assert response.status_code == 400
     assert "already has a grid" in response.content.decode() or "已有" in response.content.decode()
     assert Grid.objects.filter(community=world.community, number=1).count() == 1
@@ -73,7 +75,7 @@ def test_a_unit_of_another_grid_is_refused_when_moving(world):
 
 def test_a_grid_worker_may_not_add_grids(world, login):
     client = login(world.users["grid_worker"])
-    assert client.get(f"/setup/{world.community.pk}/").status_code == 404
+    assert client.get(f"/setup/{world.community.pk}/").status_code == 403
     with pytest.raises(NotAllowed):
         places.create_grid(world.users["grid_worker"], world.community, {"number": 9})
     assert not Grid.objects.filter(number=9).exists()
