@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "fangkong.core.middleware.NotAllowedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After authentication: a person who has not chosen their own password yet is sent to do so.
+    "fangkong.core.views_accounts.FirstSignInMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -179,16 +181,16 @@ LOGIN_REDIRECT_URL = "start"  # each role lands on its day ("my work today")
 CSRF_FAILURE_VIEW = "fangkong.core.views.csrf_failure"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed logins lock the account (by username, whatever the address) for a while.
+# Repeated failed logins lock the account from that address for a while: the pair of user name
+# and address, so that nobody can lock the command post out by typing its name five times from
+# elsewhere, and one mistyped password does not lock everyone behind the same address. The
+# command post unlocks an account on its page (core.accounts.unlock).
 AXES_FAILURE_LIMIT = envint("FANGKONG_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("FANGKONG_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# The lock is on the account, not the address: a command post's phones and desktops usually share
-# one address, and locking it would lock out everyone on the stairs because of one mistyped password.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Sessions end after this many idle minutes: every request pushes the end further out.
 SESSION_COOKIE_AGE = envint("FANGKONG_SESSION_IDLE_MINUTES", 30) * 60
@@ -286,6 +288,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and docs describe every endpoint and field: for signed-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Personal data never goes to the log in plain text: log records carry ids, not ID numbers.

@@ -123,6 +123,8 @@ def _reaches_row(obj, matching) -> bool:
             condition |= Q(**{paths["grid"] + "__in": reach.grid_ids})
         if reach.building_ids and "building" in paths:
             condition |= Q(**{paths["building"] + "__in": reach.building_ids})
+        if reach.entrance_ids and "entrance" in paths:
+            condition |= Q(**{paths["entrance"] + "__in": reach.entrance_ids})
     return type(obj)._base_manager.filter(condition, pk=obj.pk).exists()
 
 

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Places and people")
 
     def ready(self):
-        from . import core_actions, signals  # noqa: F401  (declares core's actions; connects the receivers)
+        from . import core_actions, setup_actions, signals  # noqa: F401  (declares core's actions; connects the receivers)

@@ -201,6 +201,7 @@ ACCOUNTS = [
     Account("guard", "吴国庆", Role.GUARD),
     Account("volunteer", "傅佳明", Role.DELIVERY_VOLUNTEER, doors=("564", "21-1", "800", "3")),
     Account("district", "王海燕", Role.DISTRICT_VIEWER),
+    Account("districtadmin", "林志强", Role.DISTRICT_ADMIN),
 ]
 USERNAMES = [account.username for account in ACCOUNTS]
 

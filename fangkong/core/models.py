@@ -28,7 +28,11 @@ class ControlStatus(models.TextChoices):
 class Community(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    province = models.CharField(_("province"), max_length=50, blank=True)
+    city = models.CharField(_("city"), max_length=50, blank=True)
     district = models.CharField(_("district"), max_length=100, blank=True)
+    street = models.CharField(_("street"), max_length=100, blank=True,
+                              help_text=_("The sub-district (街道) or town the community belongs to."))
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=6, decimal_places=2, null=True, blank=True)
     control_status = models.CharField(
         _("control status"), max_length=12, choices=ControlStatus.choices, default=ControlStatus.NORMAL
@@ -111,12 +115,34 @@ class Unit(models.Model):
         return self.name
 
 
+class Estate(models.Model):
+    """小区: a gated estate. Optional: an old village has none. Each estate numbers its own
+    buildings from 1, so a door number is unique within its estate, not its community."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="estates", verbose_name=_("community"))
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "buildings__grid_id", "building": "buildings__id"}
+
+    class Meta:
+        verbose_name = _("estate")
+        verbose_name_plural = _("estates")
+        ordering = ["community", "name"]
+        constraints = [models.UniqueConstraint("community", "name", name="estate_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
 class Building(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="buildings",
                                   verbose_name=_("community"))
     grid = models.ForeignKey(Grid, models.PROTECT, related_name="buildings", verbose_name=_("grid"))
     unit = models.ForeignKey(Unit, models.SET_NULL, null=True, blank=True, related_name="buildings",
                              verbose_name=_("unit"))
+    estate = models.ForeignKey(Estate, models.PROTECT, null=True, blank=True, related_name="buildings",
+                               verbose_name=_("estate"))
     door_number = models.CharField(_("door number"), max_length=40)
     # Door numbers are free text that must sort as numbers (3, 17, 564, 800): see lib.naturalsort.
     door_sort = models.CharField(max_length=100, editable=False, db_index=True)
@@ -134,16 +160,30 @@ class Building(models.Model):
     )
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "id"}
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "id", "entrance": "entrances__id"}
 
     class Meta:
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
         ordering = ["community", "door_sort"]
-        constraints = [models.UniqueConstraint("community", "door_number", name="building_unique_door")]
+        # A door number is unique within its estate; buildings in no estate (an old village)
+        # share the community's numbering. Two constraints, because NULLs never collide.
+        constraints = [
+            models.UniqueConstraint("community", "door_number", condition=Q(estate__isnull=True),
+                                    name="building_unique_door_without_estate"),
+            models.UniqueConstraint("estate", "door_number", condition=Q(estate__isnull=False),
+                                    name="building_unique_door_in_estate"),
+        ]
 
     def __str__(self):
         return f"{self.door_number} {self.name}".strip()
+
+    @property
+    def address(self) -> str:
+        """金岸小区 3号楼: the estate (if any) and the door number as people say it."""
+        from .addresses import building_address
+
+        return building_address(self)
 
     def fill_derived(self):
         """Set the stored sort key; bulk_create callers call this themselves (it skips save)."""
@@ -162,6 +202,35 @@ class Building(models.Model):
         return mask_phone(self.landlord_phone)
 
 
+class Entrance(models.Model):
+    """单元: one stairwell of a building. Optional: most village houses have one door."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="entrances",
+                                  verbose_name=_("community"))
+    building = models.ForeignKey(Building, models.CASCADE, related_name="entrances", verbose_name=_("building"))
+    number = models.CharField(_("entrance"), max_length=20)
+    number_sort = models.CharField(max_length=60, editable=False, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id",
+                   "entrance": "id"}
+
+    class Meta:
+        verbose_name = _("entrance")
+        verbose_name_plural = _("entrances")
+        ordering = ["building", "number_sort"]
+        constraints = [models.UniqueConstraint("building", "number", name="entrance_unique_number")]
+
+    def __str__(self):
+        from .addresses import entrance_label
+
+        return entrance_label(self.number)
+
+    def save(self, *args, **kwargs):
+        self.number_sort = natural_key(self.number)
+        super().save(*args, **kwargs)
+
+
 class HouseholdStatus(models.TextChoices):
     OCCUPIED = "occupied", _("Occupied")
     AWAY = "away", _("Away")
@@ -172,6 +241,8 @@ class Household(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="households",
                                   verbose_name=_("community"))
     building = models.ForeignKey(Building, models.PROTECT, related_name="households", verbose_name=_("building"))
+    entrance = models.ForeignKey(Entrance, models.SET_NULL, null=True, blank=True, related_name="households",
+                                 verbose_name=_("entrance"))
     room = models.CharField(_("room"), max_length=40)
     room_sort = models.CharField(max_length=100, editable=False, db_index=True)
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
@@ -184,7 +255,8 @@ class Household(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id"}
+    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id",
+                   "entrance": "entrance_id"}
 
     class Meta:
         verbose_name = _("household")
@@ -194,6 +266,13 @@ class Household(models.Model):
 
     def __str__(self):
         return f"{self.building.door_number}-{self.room}"
+
+    @property
+    def address(self) -> str:
+        """金岸小区 3号楼 2单元 301."""
+        from .addresses import household_address
+
+        return household_address(self)
 
     def fill_derived(self):
         """Set the stored sort key; bulk_create callers call this themselves (it skips save)."""
@@ -265,8 +344,14 @@ class PersonQuerySet(ScopedQuerySet):
         if len(query) == 4 and (query[:3].isdigit() and (query[3].isdigit() or query[3] in "xX")):
             condition |= Q(id_last4=query.upper()) | Q(phone_last4=query)
         if any(ch.isdigit() for ch in query):
+            from .addresses import household_q, parse
+
+            address = parse(query)
             door, _sep, room = query.partition("-")
-            if room:
+            if address:
+                # 3-2-301 (door, entrance, room) or 金岸3号楼301 (estate, door, room).
+                condition |= household_q(address, prefix="household__")
+            elif room:
                 condition |= Q(household__building__door_number=door, household__room=room)
             else:
                 condition |= Q(household__building__door_number=query)
@@ -305,7 +390,7 @@ class Person(models.Model):
 
     objects = PersonQuerySet.as_manager()
     scope_paths = {"community": "community_id", "grid": "household__building__grid_id",
-                   "building": "household__building_id"}
+                   "building": "household__building_id", "entrance": "household__entrance_id"}
 
     class Meta:
         verbose_name = _("person")
@@ -431,6 +516,8 @@ class Role(models.TextChoices):
     GUARD = "guard", _("Guard")
     DELIVERY_VOLUNTEER = "delivery_volunteer", _("Delivery volunteer")
     DISTRICT_VIEWER = "district_viewer", _("District viewer")
+    # Creates communities and their first command-post account; sees nothing personal by it.
+    DISTRICT_ADMIN = "district_admin", _("District administrator")
 
 
 # Roles that may add and change places and people within their scope.
@@ -448,6 +535,8 @@ class RoleAssignment(models.Model):
     grids = models.ManyToManyField(Grid, blank=True, related_name="role_assignments", verbose_name=_("grids"))
     buildings = models.ManyToManyField(Building, blank=True, related_name="role_assignments",
                                        verbose_name=_("buildings"))
+    entrances = models.ManyToManyField(Entrance, blank=True, related_name="role_assignments",
+                                       verbose_name=_("entrances"))
 
     class Meta:
         verbose_name = _("role")
@@ -516,3 +605,29 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("the audit log is append-only")
+
+
+class AccountProfile(models.Model):
+    """What the command post knows of an account beyond Django's user: the phone, the unit the
+    person was sent from (seed 000: 8 units, 120 cadres), and whether they must still choose
+    their own password (every account starts with one shown once, on a slip)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="profile",
+                                verbose_name=_("user"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    organisation = models.CharField(_("unit they come from"), max_length=100, blank=True)
+    must_set_password = models.BooleanField(_("must choose a password"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    deactivation_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self):
+        return str(self.user)
+
+    @property
+    def phone_masked(self):
+        return mask_phone(self.phone)

@@ -22,10 +22,13 @@ class Reach:
     community_id: int
     grid_ids: frozenset[int]
     building_ids: frozenset[int]
+    # Entrances (单元) of a building, for a leader who looks after one stairwell only; rows that
+    # declare no "entrance" scope path are not reached through them.
+    entrance_ids: frozenset[int] = frozenset()
 
     @property
     def whole_community(self) -> bool:
-        return not self.grid_ids and not self.building_ids
+        return not self.grid_ids and not self.building_ids and not self.entrance_ids
 
 
 def reaches(user) -> list[Reach]:
@@ -46,16 +49,20 @@ def _read_reaches(user) -> list[Reach]:
     from .models import RoleAssignment
 
     rows = (RoleAssignment.objects.filter(user=user).order_by("pk")
-            .values_list("pk", "role", "community_id", "grids__id", "buildings__id"))
+            .values_list("pk", "role", "community_id", "grids__id", "buildings__id", "entrances__id"))
     found: dict[int, tuple] = {}
-    for pk, role, community_id, grid_id, building_id in rows:
-        _role, _community, grid_ids, building_ids = found.setdefault(pk, (role, community_id, set(), set()))
+    for pk, role, community_id, grid_id, building_id, entrance_id in rows:
+        _role, _community, grid_ids, building_ids, entrance_ids = found.setdefault(
+            pk, (role, community_id, set(), set(), set()))
         if grid_id is not None:
             grid_ids.add(grid_id)
         if building_id is not None:
             building_ids.add(building_id)
-    return [Reach(role=role, community_id=community_id, grid_ids=frozenset(grids), building_ids=frozenset(buildings))
-            for role, community_id, grids, buildings in found.values()]
+        if entrance_id is not None:
+            entrance_ids.add(entrance_id)
+    return [Reach(role=role, community_id=community_id, grid_ids=frozenset(grids), building_ids=frozenset(buildings),
+                  entrance_ids=frozenset(entrances))
+            for role, community_id, grids, buildings, entrances in found.values()]
 
 
 def forget_reaches(user) -> None:
@@ -81,6 +88,9 @@ def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
     for reach in reaches(user):
         if write and reach.role not in WRITING_ROLES:
             continue
+        if reach.role == Role.DISTRICT_ADMIN:
+            # It creates communities and accounts (core/accounts.py); it reads no rows by it.
+            continue
         in_community = Q(**{paths["community"]: reach.community_id})
         used.add("community")
         if "owner" in paths and reach.role != Role.COMMAND_POST:
@@ -99,6 +109,9 @@ def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
         if reach.building_ids and "building" in paths:
             narrow |= Q(**{paths["building"] + "__in": reach.building_ids})
             used.add("building")
+        if reach.entrance_ids and "entrance" in paths:
+            narrow |= Q(**{paths["entrance"] + "__in": reach.entrance_ids})
+            used.add("entrance")
         condition |= in_community & narrow
     return condition, used
 

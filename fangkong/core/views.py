@@ -83,11 +83,13 @@ def building_list(request):
 
 @login_required
 def building_detail(request, pk):
-    building = get_visible_or_404(Building.objects.select_related("grid", "unit", "community"),
+    building = get_visible_or_404(Building.objects.select_related("grid", "unit", "community", "estate"),
                                   request.user, pk=pk)
     households = (
-        Household.objects.visible_to(request.user).filter(building=building)
+        Household.objects.visible_to(request.user).filter(building=building).select_related("entrance")
         .prefetch_related(_members_prefetch(request.user))
+        # By entrance (单元) where the building has them, each entrance's rooms in door order.
+        .order_by("entrance__number_sort", "room_sort")
     )
     return render(request, "core/building_detail.html", {
         "building": building, "households": households,

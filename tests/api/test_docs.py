@@ -52,10 +52,21 @@ def test_docs_render_in_a_browser_under_the_content_security_policy(live_server)
             pytest.fail("no system Chromium (FANGKONG_REQUIRE_BROWSER is set)")
         pytest.skip("no system Chromium (apt-get install chromium)")
     playwright = pytest.importorskip("playwright.sync_api")
+    # The docs are for signed-in users (issue 10): the browser carries a session of one (made
+    # before Playwright starts its event loop, in which Django refuses database calls).
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    signed_in = Client()
+    signed_in.force_login(User.objects.create_user("docs-reader"))
     violations = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
+        context = browser.new_context()
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                              "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value}])
+        page = context.new_page()
         # Scripts and styles must all be allowed. (Redoc's footer logo from cdn.redoc.ly is refused
         # by img-src, as it should be on a closed network; Redoc then hides it.)
         page.on("console", lambda msg: violations.append(msg.text)

@@ -1,0 +1,272 @@
+"""Arranging a community's places: its description, zones, grids, units, estates, entrances
+and buildings, and moving a building to another grid. The places sheet import builds buildings
+and rooms in bulk; these are the hand edits a command post makes on its first day and after.
+
+Every function requires its action first and writes its audit entry in the same transaction.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import setup_actions as acts
+from .actions import require
+from .errors import ServiceError
+from .models import AuditAction, Building, Community, Entrance, Estate, Grid, Role, RoleAssignment, Unit, Zone
+from .services import audit
+
+COMMUNITY_FIELDS = ["name", "code", "province", "city", "district", "street"]
+
+
+def _clean(data: dict, fields) -> dict:
+    return {name: (data.get(name) or "").strip() if isinstance(data.get(name, ""), str) else data.get(name)
+            for name in fields if name in data}
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {name: [str(before.get(name) or ""), str(after.get(name) or "")]
+            for name in after if before.get(name) != after.get(name)}
+
+
+def _save_unique(obj, message: str, field: str):
+    """Save, turning the database's unique constraint into the user's message (two command-post
+    desks adding grid 3 at the same moment must not see a 500)."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ServiceError(message, code="duplicate", field=field) from None
+    return obj
+
+
+# --- communities ----------------------------------------------------------------------------
+
+
+def _check_community_data(data: dict, exclude_pk=None) -> dict:
+    data = _clean(data, COMMUNITY_FIELDS)
+    if not data.get("name"):
+        raise ServiceError(_("Enter the community's name."), code="required", field="name")
+    if "code" in data:
+        code = data["code"].lower()
+        if not code or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code):
+            raise ServiceError(_("The code is letters, digits and dashes, such as nanqin."), code="invalid",
+                               field="code")
+        others = Community.objects.filter(code=code).exclude(pk=exclude_pk)
+        if others.exists():
+            raise ServiceError(_("Another community already has the code %(code)s.") % {"code": code},
+                               code="duplicate", field="code")
+        data["code"] = code
+    return data
+
+
+@transaction.atomic
+def create_community(actor, data: dict, *, acting_from: Community | None) -> Community:
+    """A district administrator creates a community from one it already administers
+    (``acting_from``), and administers the new one too. The first command-post account is then
+    an account like any other (accounts.create_account)."""
+    require(actor, acts.COMMUNITY_CREATE, acting_from)
+    data = _check_community_data(data)
+    for name in ("province", "city", "district"):
+        if not data.get(name) and acting_from is not None:
+            data[name] = getattr(acting_from, name)
+    community = Community.objects.create(**data)
+    if not getattr(actor, "is_superuser", False):
+        RoleAssignment.objects.create(user=actor, role=Role.DISTRICT_ADMIN, community=community)
+    audit(actor, AuditAction.CREATE, community, community=community, changes=_changes({}, data))
+    return community
+
+
+@transaction.atomic
+def change_community(actor, community: Community, data: dict) -> Community:
+    require(actor, acts.COMMUNITY_CHANGE, community)
+    data = _check_community_data({k: v for k, v in data.items() if k != "code"}, exclude_pk=community.pk)
+    before = {name: getattr(community, name) for name in data}
+    for name, value in data.items():
+        setattr(community, name, value)
+    changes = _changes(before, data)
+    if changes:
+        community.save()
+        audit(actor, AuditAction.CHANGE, community, fields=list(changes), changes=changes)
+    return community
+
+
+# --- zones, grids, units, estates -----------------------------------------------------------
+
+
+def _name(data, field="name"):
+    value = (data.get(field) or "").strip()
+    if not value:
+        raise ServiceError(_("Enter the name."), code="required", field=field)
+    return value
+
+
+def _same_community(community, *objs):
+    for obj in objs:
+        if obj is not None and obj.community_id != community.pk:
+            raise ServiceError(_("That belongs to another community."), code="other_community")
+
+
+@transaction.atomic
+def create_zone(actor, community: Community, data: dict) -> Zone:
+    require(actor, acts.ZONE_CREATE, community)
+    zone = _save_unique(Zone(community=community, name=_name(data)),
+                        _("The community already has a zone of this name."), "name")
+    audit(actor, AuditAction.CREATE, zone, changes={"name": ["", zone.name]})
+    return zone
+
+
+@transaction.atomic
+def change_zone(actor, zone: Zone, data: dict) -> Zone:
+    require(actor, acts.ZONE_CHANGE, zone)
+    before, zone.name = zone.name, _name(data)
+    if before != zone.name:
+        _save_unique(zone, _("The community already has a zone of this name."), "name")
+        audit(actor, AuditAction.CHANGE, zone, fields=["name"], changes={"name": [before, zone.name]})
+    return zone
+
+
+def _grid_values(community, data) -> dict:
+    number = data.get("number")
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise ServiceError(_("The grid's number is a whole number, such as 3."), code="invalid",
+                           field="number") from None
+    if not 0 < number < 10000:
+        raise ServiceError(_("The grid's number is between 1 and 9999."), code="invalid", field="number")
+    zone = data.get("zone")
+    _same_community(community, zone)
+    name = (data.get("name") or "").strip() or _("Grid %(number)s") % {"number": number}
+    return {"number": number, "name": name, "zone": zone}
+
+
+@transaction.atomic
+def create_grid(actor, community: Community, data: dict) -> Grid:
+    require(actor, acts.GRID_CREATE, community)
+    grid = _save_unique(Grid(community=community, **_grid_values(community, data)),
+                        _("The community already has a grid with this number."), "number")
+    audit(actor, AuditAction.CREATE, grid,
+          changes={"number": ["", str(grid.number)], "name": ["", grid.name], "zone": ["", str(grid.zone or "")]})
+    return grid
+
+
+@transaction.atomic
+def change_grid(actor, grid: Grid, data: dict) -> Grid:
+    require(actor, acts.GRID_CHANGE, grid)
+    values = _grid_values(grid.community, data)
+    before = {name: getattr(grid, name) for name in values}
+    for name, value in values.items():
+        setattr(grid, name, value)
+    changes = _changes(before, values)
+    if changes:
+        _save_unique(grid, _("The community already has a grid with this number."), "number")
+        audit(actor, AuditAction.CHANGE, grid, fields=list(changes), changes=changes)
+    return grid
+
+
+@transaction.atomic
+def create_unit(actor, community: Community, data: dict) -> Unit:
+    require(actor, acts.UNIT_CREATE, community)
+    grid = data.get("grid")
+    if grid is None:
+        raise ServiceError(_("Choose the unit's grid."), code="required", field="grid")
+    _same_community(community, grid)
+    unit = Unit.objects.create(community=community, grid=grid, name=_name(data))
+    audit(actor, AuditAction.CREATE, unit, changes={"name": ["", unit.name], "grid": ["", str(grid)]})
+    return unit
+
+
+@transaction.atomic
+def change_unit(actor, unit: Unit, data: dict) -> Unit:
+    require(actor, acts.UNIT_CHANGE, unit)
+    grid = data.get("grid") or unit.grid
+    _same_community(unit.community, grid)
+    values = {"name": _name(data), "grid": grid}
+    before = {"name": unit.name, "grid": unit.grid}
+    changes = _changes(before, values)
+    if changes:
+        unit.name, unit.grid = values["name"], grid
+        unit.save()
+        # A unit's buildings are in its grid: moving the unit moves them (each audited).
+        for building in unit.buildings.exclude(grid=grid):
+            _move(actor, building, grid, unit, _("The unit %(unit)s moved to %(grid)s")
+                  % {"unit": unit.name, "grid": grid})
+        audit(actor, AuditAction.CHANGE, unit, fields=list(changes), changes=changes)
+    return unit
+
+
+@transaction.atomic
+def create_estate(actor, community: Community, data: dict) -> Estate:
+    require(actor, acts.ESTATE_CREATE, community)
+    estate = _save_unique(Estate(community=community, name=_name(data)),
+                          _("The community already has an estate of this name."), "name")
+    audit(actor, AuditAction.CREATE, estate, changes={"name": ["", estate.name]})
+    return estate
+
+
+@transaction.atomic
+def create_entrance(actor, building: Building, number: str) -> Entrance:
+    require(actor, acts.ENTRANCE_CREATE, building)
+    number = (number or "").strip()
+    if not number:
+        raise ServiceError(_("Enter the entrance's number."), code="required", field="number")
+    entrance = _save_unique(Entrance(community_id=building.community_id, building=building, number=number),
+                            _("This building already has this entrance."), "number")
+    audit(actor, AuditAction.CREATE, entrance, changes={"number": ["", number]})
+    return entrance
+
+
+# --- buildings ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_building(actor, community: Community, data: dict) -> Building:
+    require(actor, acts.BUILDING_CREATE, community)
+    door = (data.get("door_number") or "").strip()
+    if not door:
+        raise ServiceError(_("Enter the door number."), code="required", field="door_number")
+    grid, unit, estate = data.get("grid"), data.get("unit"), data.get("estate")
+    if grid is None:
+        raise ServiceError(_("Choose the building's grid."), code="required", field="grid")
+    _same_community(community, grid, unit, estate)
+    if unit is not None and unit.grid_id != grid.pk:
+        raise ServiceError(_("The unit %(unit)s is in another grid.") % {"unit": unit}, code="unit_grid",
+                           field="unit")
+    same = Building.objects.filter(community=community, door_number=door, estate=estate)
+    if same.exists():
+        raise ServiceError(_("%(place)s already has a building %(door)s.")
+                           % {"place": estate or community, "door": door}, code="duplicate", field="door_number")
+    building = _save_unique(
+        Building(community=community, grid=grid, unit=unit, estate=estate, door_number=door,
+                 name=(data.get("name") or "").strip()),
+        _("%(place)s already has a building %(door)s.") % {"place": estate or community, "door": door},
+        "door_number")
+    audit(actor, AuditAction.CREATE, building, changes={
+        "door_number": ["", door], "grid": ["", str(grid)], "unit": ["", str(unit or "")],
+        "estate": ["", str(estate or "")]})
+    return building
+
+
+def _move(actor, building, grid, unit, reason):
+    before = {"grid": str(building.grid), "unit": str(building.unit or "")}
+    building.grid, building.unit = grid, unit
+    building.save(update_fields=["grid", "unit"])
+    audit(actor, AuditAction.MOVE, building, fields=["grid", "unit"], reason=reason,
+          changes={"grid": [before["grid"], str(grid)], "unit": [before["unit"], str(unit or "")]})
+
+
+@transaction.atomic
+def move_building(actor, building: Building, grid: Grid, unit: Unit | None = None, reason: str = "") -> Building:
+    """Give a building to another grid (and unit). Its households and people follow by
+    themselves: their grid is their building's. Role assignments bound to the building stay."""
+    require(actor, acts.BUILDING_MOVE, building)
+    if grid is None:
+        raise ServiceError(_("Choose the grid."), code="required", field="grid")
+    _same_community(building.community, grid, unit)
+    if unit is not None and unit.grid_id != grid.pk:
+        raise ServiceError(_("The unit %(unit)s is in another grid.") % {"unit": unit}, code="unit_grid",
+                           field="unit")
+    building = Building.objects.select_for_update().get(pk=building.pk)
+    if building.grid_id == grid.pk and building.unit_id == (unit.pk if unit else None):
+        return building
+    _move(actor, building, grid, unit, (reason or "").strip())
+    return building
