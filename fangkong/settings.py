@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fangkong.documents",
     "fangkong.health",
     "fangkong.testing",
+    "fangkong.supplies",
     "fangkong.api",
 ]
 

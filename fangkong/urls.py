@@ -6,5 +6,6 @@ urlpatterns = [
     path("sheets/", include("fangkong.documents.urls")),
     path("health/", include("fangkong.health.urls")),
     path("testing/", include("fangkong.testing.urls")),
+    path("supplies/", include("fangkong.supplies.urls")),
     path("api/", include("fangkong.api.urls")),
 ]
