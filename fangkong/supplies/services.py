@@ -564,7 +564,9 @@ def plan_trips(actor, person: Person, first_on: dt.date, every_days: int, times:
     with transaction.atomic():
         MedicalTrip.objects.bulk_create([
             MedicalTrip(community_id=person.community_id, person=person,
-                        on=first_on + dt.timedelta(days=k * int(every_days)), time=at, what=what[:200], taker=taker, series=series) for k in range(int(times))])
+                        on=first_on + dt.timedelta(days=k * int(every_days)), time=at,
+                        what=what[:200], taker=taker, series=series)
+            for k in range(int(times))])
         audit(actor, AuditAction.CREATE, person, changes={"medical_trips": ["", f"{what} ×{times}"]})
     return int(times)
 
