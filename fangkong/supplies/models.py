@@ -29,26 +29,25 @@ def only_delivers(user) -> bool:
 
 
 class ByRun(ScopedQuerySet):
-    """Scope as everywhere (core.scope), narrowed for delivery volunteers to the rows on their own
-    runs: the building a volunteer's role names is the area they walk, not a licence to read
-    every request in it. A service-level narrowing on top of the one scope rule, kept here so
-    that no view can forget it."""
+    """Scope as everywhere (core.scope), except for delivery volunteers: they see the rows on
+    their own runs, in their communities, and nothing else. The buildings a volunteer's role
+    names are the area they usually walk, neither a licence to read every request in them nor a
+    limit on the run the command post sends them on. A service-level rule on top of the one
+    scope rule, kept in the queryset so that no view can forget it."""
 
-    run_path = "run__volunteer"
+    volunteer_path = "run__volunteer"
 
     def visible_to(self, user, write: bool = False):
-        scoped = super().visible_to(user, write)
         if only_delivers(user):
-            scoped = scoped.filter(**{self.run_path: user})
-        return scoped
+            return self.filter(**{self.volunteer_path: user,
+                                  "community_id__in": {r.community_id for r in reaches(user)}})
+        return super().visible_to(user, write)
 
 
-class RunQuerySet(ScopedQuerySet):
+class RunQuerySet(ByRun):
     """A delivery volunteer sees their own runs only."""
 
-    def visible_to(self, user, write: bool = False):
-        scoped = super().visible_to(user, write)
-        return scoped.filter(volunteer=user) if only_delivers(user) else scoped
+    volunteer_path = "volunteer"
 
 
 # --- requests ----------------------------------------------------------------------------------
