@@ -50,6 +50,17 @@ class RunQuerySet(ByRun):
     volunteer_path = "volunteer"
 
 
+class CommunityWide(ScopedQuerySet):
+    """Rows without personal data that everyone with a role in the community may read (a group
+    purchase's catalogue, the supply points): a building leader orders from them for their
+    households, so a role narrowed to buildings must still see them."""
+
+    def visible_to(self, user, write: bool = False):
+        if getattr(user, "is_superuser", False):
+            return self
+        return self.filter(community_id__in={r.community_id for r in reaches(user)})
+
+
 # --- requests ----------------------------------------------------------------------------------
 
 
@@ -111,7 +122,7 @@ class SupplyPoint(models.Model):
     name = models.CharField(_("name"), max_length=100)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CommunityWide.as_manager()
     scope_paths = {"community": "community_id"}
 
     class Meta:
@@ -289,7 +300,7 @@ class Catalogue(models.Model):
     title = models.CharField(_("title"), max_length=100)
     closes_at = models.DateTimeField(_("orders close"))
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CommunityWide.as_manager()
     scope_paths = {"community": "community_id"}
 
     class Meta:

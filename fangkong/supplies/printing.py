@@ -108,7 +108,7 @@ def order_sheet_xlsx(catalogue, orders_in_scope) -> bytes:
     totals.append([_("Item"), _("Unit"), _("Price"), _("Quantity"), _("Amount")])
     grand = 0
     for row in services.order_totals(catalogue):
-        totals.append([cell(row["item__name"]), cell(row["item__unit"]), float(row["price"]), row["quantity"],
+        totals.append([cell(row["item__name"]), cell(row["item__unit"]), float(row["price"]), row["ordered"],
                        float(row["amount"])])
         grand += row["amount"]
     totals.append([_("Total"), "", "", "", float(grand)])

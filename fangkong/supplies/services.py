@@ -77,14 +77,19 @@ class RequestRow:
     client_id: str = ""
 
 
-def _quantity(value, where: str) -> int:
+# A household asks for a few of something; a donation brings thousands (5,000 斤 of rice).
+MOST_PER_REQUEST = 999
+MOST_PER_DONATION = 10_000_000
+
+
+def _quantity(value, where: str, most: int = MOST_PER_REQUEST) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         number = None
-    if number is None or number < 1 or number > 999:
-        raise ServiceError(_("%(where)s: the quantity must be a whole number from 1 to 999.") % {"where": where},
-                           code="bad_quantity", field="quantity")
+    if number is None or number < 1 or number > most:
+        raise ServiceError(_("%(where)s: the quantity must be a whole number from 1 to %(most)s.") % {
+            "where": where, "most": most}, code="bad_quantity", field="quantity")
     return number
 
 
@@ -422,7 +427,7 @@ def order_totals(catalogue: Catalogue) -> list[dict]:
     """Per item: quantity and amount over all households (the supplier's order sheet)."""
     return list(GroupOrderLine.objects.filter(order__catalogue=catalogue)
                 .values("item__name", "item__unit", "price")
-                .annotate(quantity=Sum("quantity"), amount=Sum(F("quantity") * F("price")))
+                .annotate(ordered=Sum("quantity"), amount=Sum(F("quantity") * F("price")))
                 .order_by("item__pk"))
 
 
@@ -437,7 +442,7 @@ def receive_donation(actor, community: Community, donor: str, goods, money=0, no
     with transaction.atomic():
         donation = Donation.objects.create(community=community, donor=donor.strip()[:100], money=money, note=note)
         for item, quantity in goods:
-            move_stock(actor, item, _quantity(quantity, item.name), donation=donation)
+            move_stock(actor, item, _quantity(quantity, item.name, MOST_PER_DONATION), donation=donation)
         audit(actor, AuditAction.CREATE, donation, community=community)
     return donation
 
