@@ -160,7 +160,8 @@ class DeliveryRun(models.Model):
     station = models.ForeignKey(TransferStation, models.CASCADE, related_name="runs", verbose_name=_("station"))
     cart = models.CharField(_("cart"), max_length=50, blank=True)
     departs_at = models.DateTimeField(_("departs"))
-    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="delivery_runs",
+    # SET_NULL: a volunteer's account may go (the demo's do, on a rebuild); the run's record stays.
+    volunteer = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="delivery_runs",
                                   verbose_name=_("volunteer"))
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.OUT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")

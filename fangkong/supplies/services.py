@@ -567,12 +567,13 @@ def plan_trips(actor, person: Person, first_on: dt.date, every_days: int, times:
         raise ServiceError(_("Every 1 to 30 days, 1 to 60 times."), code="bad_frequency")
     series = f"{person.pk}-{first_on:%Y%m%d}-{timezone.now():%H%M%S%f}"
     with transaction.atomic():
-        MedicalTrip.objects.bulk_create([
+        trips = MedicalTrip.objects.bulk_create([
             MedicalTrip(community_id=person.community_id, person=person,
                         on=first_on + dt.timedelta(days=k * int(every_days)), time=at,
                         what=what[:200], taker=taker, series=series)
             for k in range(int(times))])
-        audit(actor, AuditAction.CREATE, person, changes={"medical_trips": ["", f"{what} ×{times}"]})
+        audit(actor, AuditAction.CREATE, trips[0], community=person.community, person=person,
+              changes={"medical_trips": ["", f"{what} ×{times}"], "series": ["", series]})
     return int(times)
 
 
