@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.models import Building, Community, Household, Person, Role
 from fangkong.core.scope import ScopedQuerySet, reaches
@@ -98,7 +99,7 @@ class Outcome(models.TextChoices):
     DELIVERED = "delivered", _("Delivered at the door")
     NOBODY_HOME = "nobody_home", _("Nobody answered")
     WRONG_DOOR = "wrong_door", _("Wrong door")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("hand-over", "Refused")
 
 
 class Settings(models.Model):
@@ -119,7 +120,7 @@ class Settings(models.Model):
 
 class SupplyPoint(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="+")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
 
     objects = CommunityWide.as_manager()
@@ -135,7 +136,7 @@ class SupplyPoint(models.Model):
 
 class TransferStation(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="+")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     place = models.CharField(_("place"), max_length=200, blank=True)
     buildings = models.ManyToManyField(Building, related_name="transfer_stations", verbose_name=_("buildings"))
 
@@ -317,8 +318,8 @@ class Catalogue(models.Model):
 
 class CatalogueItem(models.Model):
     catalogue = models.ForeignKey(Catalogue, models.CASCADE, related_name="items")
-    name = models.CharField(_("name"), max_length=100)
-    unit = models.CharField(_("unit"), max_length=20, default="份")
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
+    unit = models.CharField(pgettext_lazy("measure", "unit"), max_length=20, default="份")
     price = models.DecimalField(_("price"), max_digits=8, decimal_places=2)
     contents = models.CharField(_("what is in the bundle"), max_length=300, blank=True)
 
@@ -365,8 +366,8 @@ class GroupOrderLine(models.Model):
 
 class StockItem(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="+")
-    name = models.CharField(_("name"), max_length=100)
-    unit = models.CharField(_("unit"), max_length=20)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
+    unit = models.CharField(pgettext_lazy("measure", "unit"), max_length=20)
     quantity = models.IntegerField(_("in stock"), default=0)
     low_at = models.PositiveIntegerField(_("alert at or below"), default=0)
 

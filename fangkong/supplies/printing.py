@@ -5,6 +5,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -105,7 +106,7 @@ def order_sheet_xlsx(catalogue, orders_in_scope) -> bytes:
     totals = book.active
     totals.title = _("Order sheet")[:31]
     totals.append([cell(catalogue.supply_point.name), cell(catalogue.title)])
-    totals.append([_("Item"), _("Unit"), _("Price"), _("Quantity"), _("Amount")])
+    totals.append([_("Item"), pgettext("measure", "Unit"), _("Price"), _("Quantity"), _("Amount")])
     grand = 0
     for row in services.order_totals(catalogue):
         totals.append([cell(row["item__name"]), cell(row["item__unit"]), float(row["price"]), row["ordered"],

@@ -2,8 +2,8 @@
 building, the cut-off sums them, the volunteer delivers door by door."""
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from fangkong.core.models import ControlStatus, Household
 from fangkong.supplies import services

@@ -64,7 +64,8 @@ def test_a_plan_keeps_its_needs_items_and_frequency(tagged):
     services.update_care_plan(world.users["grid_leader"], plan, needs="透析, 隔日", every_days=2,
                               answerable=world.users["grid_worker"], items=[("escort", "120 点对点接送")])
     plan.refresh_from_db()
-    assert (plan.every_days, plan.answerable, plan.items.get().text) == (2, world.users["grid_worker"], "120 点对点接送")
+    assert (plan.every_days, plan.answerable) == (2, world.users["grid_worker"])
+    assert plan.items.get().text == "120 点对点接送"
     with pytest.raises(ServiceError) as error:
         services.update_care_plan(world.users["grid_leader"], plan, every_days=0)
     assert error.value.code == "bad_frequency"
@@ -72,7 +73,8 @@ def test_a_plan_keeps_its_needs_items_and_frequency(tagged):
 
 def test_dialysis_every_two_days_shows_on_the_days_list(world):
     day = dt.date(2026, 3, 1)
-    services.plan_trips(world.users["grid_leader"], world.person_a, day, 2, 5, "透析 市医院", taker=world.users["grid_worker"])
+    services.plan_trips(world.users["grid_leader"], world.person_a, day, 2, 5, "透析 市医院",
+                        taker=world.users["grid_worker"])
     assert services.figures(world.community, day)["medical_trips_today"] == 1
     assert services.figures(world.community, day + dt.timedelta(days=1))["medical_trips_today"] == 0
     assert services.figures(world.community, day + dt.timedelta(days=8))["medical_trips_today"] == 1

@@ -114,8 +114,9 @@ def test_volunteer_phone_page_lists_doors_floor_by_floor(world, run, login):
     response = login(world.users["delivery_volunteer"]).get(f"/supplies/runs/{run.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.index('data-household="%d"' % Household.objects.get(building=world.building_a, room="201").pk) \
-        < html.index('data-household="%d"' % Household.objects.get(building=world.building_a, room="1001").pk)
+    room_201 = Household.objects.get(building=world.building_a, room="201").pk
+    room_1001 = Household.objects.get(building=world.building_a, room="1001").pk
+    assert html.index(f'data-household="{room_201}"') < html.index(f'data-household="{room_1001}"')
     assert "supplies/handover.js" in html
 
 

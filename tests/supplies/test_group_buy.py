@@ -15,7 +15,8 @@ from fangkong.supplies.models import GroupOrder, GroupOrderLine
 
 @pytest.fixture
 def catalogue(world, point):
-    return services.open_catalogue(world.users["command_post"], point, "周三团购", timezone.now() + dt.timedelta(hours=3), [
+    closes = timezone.now() + dt.timedelta(hours=3)
+    return services.open_catalogue(world.users["command_post"], point, "周三团购", closes, [
         ("35元爱心菜", "份", "35", "白菜 土豆 萝卜 鸡蛋"), ("=HYPERLINK(\"x\")", "袋", "12.5", ""),
     ])
 
