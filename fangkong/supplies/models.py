@@ -142,6 +142,7 @@ class TransferStation(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = {"community": "community_id", "building": "buildings__id"}
+    route_key = "station"  # the first word of its routes' names (tests/test_scope_matrix.py)
 
     class Meta:
         verbose_name = _("transfer station")
@@ -168,6 +169,7 @@ class DeliveryRun(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
 
     objects = RunQuerySet.as_manager()
+    route_key = "run"
     scope_paths = {"community": "community_id", "building": "station__buildings__id"}
 
     class Meta:
@@ -340,6 +342,7 @@ class GroupOrder(models.Model):
     placed_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
+    route_key = "order"
     scope_paths = HOUSEHOLD_SCOPE
 
     class Meta:
@@ -473,6 +476,7 @@ class CarePlan(models.Model):
     due_on = models.DateField(_("next contact due"), db_index=True)
 
     objects = ScopedQuerySet.as_manager()
+    route_key = "care"
     scope_paths = PERSON_SCOPE
 
     class Meta:

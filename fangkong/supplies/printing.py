@@ -28,7 +28,7 @@ def cell(value):
 
 
 def _items_text(door) -> str:
-    return "；".join(f"{r.get_kind_display()}{(' ' + r.item) if r.item else ''} ×{r.quantity}" for r in door.items)
+    return door.text
 
 
 def pick_list_pdf(station, door_list, user, printed_at=None) -> bytes:

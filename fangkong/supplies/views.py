@@ -135,7 +135,7 @@ def run_cutoff(request, community_pk):
         return redirect("supplies_index")
     messages.success(request, _("Cut-off: %(n)s requests of %(h)s households ordered.") % {
         "n": cutoff.n_requests, "h": cutoff.n_households})
-    return redirect("supplies_cutoff", cutoff.pk)
+    return redirect("cutoff_detail", cutoff.pk)
 
 
 @login_required
@@ -165,7 +165,7 @@ def station_detail(request, pk):
             messages.error(request, error.message)
         else:
             messages.success(request, _("Run planned: %(n)s requests.") % {"n": run.requests.count()})
-            return redirect("supplies_station", station.pk)
+            return redirect("station_detail", station.pk)
     volunteers = get_user_model().objects.filter(
         roles__community_id=station.community_id, roles__role=Role.DELIVERY_VOLUNTEER).distinct()
     door_list = services.station_pick_list(request.user, station)
@@ -260,8 +260,14 @@ def catalogue_detail(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def catalogue_order(request, pk, household_pk):
+def catalogue_order(request, pk):
+    """?household=<id>: that household's order; without it, the doors one may order for."""
     catalogue = get_visible_or_404(Catalogue.objects, request.user, pk=pk)
+    household_pk = request.GET.get("household", "")
+    if not household_pk.isdigit():
+        households = (Household.objects.visible_to(request.user).filter(community=catalogue.community_id)
+                      .select_related("building").order_by("building__door_sort", "room_sort")[:500])
+        return render(request, "supplies/order.html", {"catalogue": catalogue, "households": households})
     household = get_visible_or_404(Household.objects.select_related("building"), request.user, pk=household_pk)
     items = list(catalogue.items.all())
     if request.method == "POST":
@@ -272,7 +278,7 @@ def catalogue_order(request, pk, household_pk):
             messages.error(request, error.message)
         else:
             messages.success(request, _("Order saved for %(door)s.") % {"door": household})
-            return redirect("supplies_catalogue", catalogue.pk)
+            return redirect("catalogue_detail", catalogue.pk)
     return render(request, "supplies/order.html", {"catalogue": catalogue, "household": household, "items": items})
 
 
@@ -284,7 +290,7 @@ def order_paid(request, pk):
         services.set_paid(request.user, order, request.POST.get("paid") == "1")
     except ServiceError as error:
         messages.error(request, error.message)
-    return redirect("supplies_catalogue", order.catalogue_id)
+    return redirect("catalogue_detail", order.catalogue_id)
 
 
 @login_required

@@ -94,11 +94,11 @@ def test_order_sheet_has_totals_and_households_and_escapes_formulas(world, doors
 def test_order_page_posts_and_a_closed_catalogue_shows_the_refusal(world, doors, catalogue, login):
     bundle, _rice = items(catalogue)
     client = login(world.users["building_leader"])
-    url = f"/supplies/catalogues/{catalogue.pk}/order/{doors['a101'].pk}/"
+    url = f"/supplies/catalogues/{catalogue.pk}/order/?household={doors['a101'].pk}"
     assert client.post(url, {f"q{bundle.pk}": "1"}).status_code == 302
     catalogue.closes_at = timezone.now() - dt.timedelta(minutes=1)
     catalogue.save()
     response = client.post(url, {f"q{bundle.pk}": "3"}, follow=True)
     assert "catalogue_closed" not in response.content.decode()
     assert float(GroupOrder.objects.get().amount) == 35
-    assert client.get(f"/supplies/catalogues/{catalogue.pk}/order/{doors['b101'].pk}/").status_code == 404
+    assert client.get(f"/supplies/catalogues/{catalogue.pk}/order/?household={doors['b101'].pk}").status_code == 404
