@@ -121,7 +121,7 @@ def main() -> int:
 
         cut, cut_queries = timed(lambda: services.run_cutoff(big_user, big), args.repeat)
         floor, _ = timed(floor_read(big), args.repeat)
-        _, small_queries = timed(lambda: services.run_cutoff(small_user, small), 1)
+        _, small_queries = timed(lambda: services.run_cutoff(small_user, small), 2)  # the 2nd: reaches cached
         print(f"cut-off over {Request.objects.filter(community=big).count()} requests: {cut * 1000:.0f} ms "
               f"(target < 1000 ms); floor (bare read of the rows) {floor * 1000:.0f} ms; ratio {cut / floor:.1f}×")
         print(f"cut-off queries: {small_queries} at {args.households // 10} households, {cut_queries} at "
@@ -160,7 +160,7 @@ def main() -> int:
         n_doors = len(services.station_pick_list(big_user, station))
         render, render_queries = timed(page, args.repeat)
         render_floor, _ = timed(page_floor, args.repeat)
-        _, small_render_queries = timed(lambda: small_client.get(f"/supplies/stations/{small_station.pk}/"), 1)
+        _, small_render_queries = timed(lambda: small_client.get(f"/supplies/stations/{small_station.pk}/"), 2)
         small_doors = len(services.station_pick_list(small_user, small_station))
         print(f"pick list page of {n_doors} doors: {render * 1000:.0f} ms (target < 200 ms); floor (bare read) "
               f"{render_floor * 1000:.1f} ms; ratio {render / render_floor:.1f}×")
