@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from fangkong.core.models import ControlStatus, Household
 from fangkong.supplies import services
 from fangkong.supplies.models import Request, Status
-from tests.browser.conftest import PHONE, browser, browser_world, new_page, output_dir  # noqa: F401 (fixtures)
-from tests.browser.test_phone import assert_fits, log_in, open_ok
+from .conftest import PHONE
+from .test_phone import assert_fits, log_in, open_ok
 
 pytestmark = [pytest.mark.browser]
 
@@ -20,7 +20,7 @@ def small_targets(page, selector):
         selector, "els => els.filter(e => e.getBoundingClientRect().height < 43.5).map(e => e.outerHTML.slice(0, 80))")
 
 
-def test_a_sealed_building_from_request_to_the_door_on_a_phone(browser_world, live_server, new_page, output_dir):  # noqa: F811
+def test_a_sealed_building_from_request_to_the_door_on_a_phone(browser_world, live_server, new_page, output_dir):
     world = browser_world
     building = world.building_a
     building.control_status = ControlStatus.SEALED
