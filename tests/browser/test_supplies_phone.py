@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from fangkong.core.models import ControlStatus, Household
 from fangkong.supplies import services
 from fangkong.supplies.models import Request, Status
+
 from .conftest import PHONE
 from .test_phone import assert_fits, log_in, open_ok
 
