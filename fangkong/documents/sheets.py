@@ -23,14 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 
 from fangkong.core.models import Building, Household, HouseholdStatus, Person
 from fangkong.lib.fever import FEVER_FROM
 from fangkong.lib.naturalsort import natural_key
-from fangkong.lib.pdf import sheet_font
+from fangkong.lib.pdf import MARGIN, Sheet, display_name, sheet_font  # noqa: F401 (Sheet is documents' too)
 from fangkong.lib.rooms import floor_of
 
 # Fill levels (PDF DeviceGray, 0 black .. 1 white) of the shaded cells. Black text stays readable
@@ -39,76 +37,14 @@ SHADE_AWAY = 0.75
 SHADE_VACANT = 0.55
 SHADES = {HouseholdStatus.AWAY: SHADE_AWAY, HouseholdStatus.VACANT: SHADE_VACANT}
 
-MARGIN = 14 * mm
 TEMPERATURE_DAYS = 14
 
 
 # --- drawing helpers ------------------------------------------------------------------------
 
 
-class Sheet:
-    """A reportlab canvas with the sheet font and a few text helpers."""
-
-    def __init__(self, buffer, pagesize, title, user):
-        self.font = sheet_font()
-        # The sheet font from the first operator on: no unembedded Helvetica in the file.
-        self.canvas = Canvas(buffer, pagesize=pagesize, pageCompression=1, initialFontName=self.font.name)
-        self.canvas.setTitle(title)
-        self.canvas.setAuthor("Fangkong")
-        self.canvas.setCreator("Fangkong")
-        self.width, self.height = pagesize
-        self.user = user
-
-    def fit(self, text, size, width, minimum=4.5):
-        """The largest size up to ``size`` at which ``text`` fits in ``width`` points."""
-        natural = stringWidth(text, self.font.name, size)
-        if natural <= width or natural == 0:
-            return size
-        return max(minimum, size * width / natural)
-
-    def text(self, x, y, text, size, anchor="left", width=None, gray=0.0):
-        if not text:
-            return
-        if width is not None:
-            size = self.fit(text, size, width)
-            while len(text) > 1 and stringWidth(text, self.font.name, size) > width:
-                text = text[:-2] + "…"
-        c = self.canvas
-        c.setFont(self.font.name, size)
-        c.setFillGray(gray)
-        if anchor == "center":
-            c.drawCentredString(x, y, text)
-        elif anchor == "right":
-            c.drawRightString(x, y, text)
-        else:
-            c.drawString(x, y, text)
-
-    def footer(self, page, pages, printed_at, note):
-        who = display_name(self.user)
-        when = timezone.localtime(printed_at).strftime("%Y-%m-%d %H:%M")
-        left = _("Printed by %(user)s at %(time)s") % {"user": who, "time": when}
-        y = MARGIN - 4 * mm
-        self.text(MARGIN, y, left, 7, gray=0.3)
-        self.text(self.width - MARGIN, y, _("Page %(page)d of %(pages)d") % {"page": page, "pages": pages}, 7,
-                  anchor="right", gray=0.3)
-        self.text(self.width / 2, y, note, 7, anchor="center", gray=0.3)
-
-    def save(self) -> None:
-        self.canvas.save()
-
-
 def labelled(label, value) -> str:
     return _("%(label)s: %(value)s") % {"label": label, "value": value}
-
-
-def display_name(user) -> str:
-    """陈明 for last name 陈 and first name 明 (Chinese order), Ann Lee otherwise; else the username."""
-    if user is None:
-        return ""
-    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
-    if first and last and any(ord(ch) > 0x2E7F for ch in first + last):
-        return f"{last}{first}"
-    return user.get_full_name() or user.get_username()
 
 
 def _printed_at(printed_at):

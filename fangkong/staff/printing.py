@@ -8,7 +8,7 @@ from openpyxl.styles import Alignment, Font
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen import canvas
 
-from fangkong.documents.fonts import sheet_font
+from fangkong.lib.pdf import sheet_font
 
 
 def _cell_text(cell) -> str:

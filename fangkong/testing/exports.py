@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from fangkong.core import services as core
 from fangkong.core.models import AuditAction
-from fangkong.registry.ledger.report import safe_row
+from fangkong.lib.sheets import safe_row
 
 from . import services
 
