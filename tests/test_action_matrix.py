@@ -15,6 +15,7 @@ from tests.factories import make_user
 
 CP, GL, GW, BL = Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER
 SAMPLER, GUARD = Role.SAMPLER, Role.GUARD
+DA, DV = Role.DISTRICT_ADMIN, Role.DELIVERY_VOLUNTEER
 STAFF = {CP, GL, GW, BL}
 MANAGE = {CP, GL}
 
@@ -63,6 +64,54 @@ EXPECTED = {
     "testing.close_tube": (STAFF | {SAMPLER}, False),
     "testing.exempt": (STAFF, True),
     "testing.record_antigen": (STAFF, True),
+    # accounts
+    "accounts.change_roles": ({CP, DA}, False),
+    "accounts.create": ({CP, DA}, False),
+    "accounts.deactivate": ({CP, DA}, False),
+    "accounts.grant_district_admin": ({DA}, False),
+    "accounts.grant_reveal": ({CP, DA}, False),
+    "accounts.reactivate": ({CP, DA}, False),
+    "accounts.reset_password": ({CP, DA}, False),
+    "accounts.unlock": ({CP, DA}, False),
+    "accounts.view": ({CP, DA}, False),
+    # communities
+    "communities.change": ({CP, DA}, False),
+    "communities.create": ({DA}, False),
+    # places
+    "places.change_grid": ({CP, DA}, False),
+    "places.change_unit": ({CP, DA}, False),
+    "places.change_zone": ({CP, DA}, False),
+    "places.create_building": ({CP, DA}, False),
+    "places.create_entrance": ({CP, DA}, False),
+    "places.create_estate": ({CP, DA}, False),
+    "places.create_grid": ({CP, DA}, False),
+    "places.create_unit": ({CP, DA}, False),
+    "places.create_zone": ({CP, DA}, False),
+    "places.move_building": ({CP, DA}, False),
+    # staff
+    "staff.assign": ({CP, GL}, True),
+    "staff.close_task": ({BL, CP, DV, GL, GUARD, GW, SAMPLER}, False),
+    "staff.decide_signup": ({CP}, False),
+    "staff.manage_roster": ({CP, GL}, False),
+    "staff.manage_task": ({CP, GL, GW}, False),
+    "staff.manage_team": ({CP, GL}, False),
+    "staff.manage_worker": ({CP, GL}, False),
+    "staff.sign_duty": ({BL, CP, DV, GL, GUARD, GW, SAMPLER}, False),
+    "staff.tick_five": ({BL, CP, DV, GL, GUARD, GW, SAMPLER}, False),
+    # supplies
+    "supplies.cancel_request": ({BL, CP, GL, GW}, True),
+    "supplies.edit_care_plan": ({CP, GL, GW}, True),
+    "supplies.enter_request": ({BL, CP, DV, GL, GW}, True),
+    "supplies.manage_catalogue": ({CP}, False),
+    "supplies.manage_delivery": ({CP}, False),
+    "supplies.manage_meals": ({CP, DV}, False),
+    "supplies.move_stock": ({CP}, False),
+    "supplies.place_order": ({BL, CP, GL, GW}, True),
+    "supplies.plan_trip": ({CP, GL, GW}, True),
+    "supplies.record_contact": ({BL, CP, GL, GW}, True),
+    "supplies.record_handover": ({CP, DV}, False),
+    "supplies.record_payment": ({CP}, False),
+    "supplies.run_cutoff": ({CP}, False),
 }
 
 

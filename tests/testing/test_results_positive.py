@@ -7,8 +7,10 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook
 
+from fangkong.core.actions import NotAllowed
 from fangkong.core.models import AuditEntry, TimelineEntry
 from fangkong.health.models import KeyPerson, State
 from fangkong.testing import results_file, scanning, services
@@ -23,6 +25,13 @@ class Named(list):
     def __init__(self, name, items):
         super().__init__(items)
         self.name = name
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    # The report's words are asserted in English; the site's default language is Chinese.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -109,7 +118,7 @@ def test_a_correction_needs_a_reason_and_a_tube_of_the_round(world, sampled, com
 
 def test_a_building_leader_cannot_correct_a_result(world, sampled, command):
     services.import_results(command, sampled, rows(("T1", "阳性")))
-    with pytest.raises(services.TestingError) as refused:
+    with pytest.raises(NotAllowed) as refused:
         services.correct_result(world.users["building_leader"], sampled, "T1", "negative", "why")
     assert refused.value.code == "not_allowed"
 
