@@ -96,6 +96,12 @@ OBJECT_ROUTES = {
     "testround_home_sampling", "testround_results", "testround_retest_round", "testround_retests",
     "testround_sampler", "testround_schedule", "testround_schedule_print", "testround_untested",
     "testround_untested_xlsx", "transfer_detail", "unit-detail", "violation_create", "zone-detail",
+    # Merged from the API, input and staff branches (each answers 404 outside scope below).
+    "arrival-decide", "arrival-detail", "healthreport-detail", "keyperson-detail", "measure-detail",
+    "screeninground-coverage", "screeninground-detail", "screeninground-visits", "seal-check", "seal-detail",
+    "testround-retest", "testround_correct",
+    "duty_remove", "duty_sign_off", "duty_sign_on", "grid_assignments", "signup_decide", "task_close",
+    "team_detail", "worker_detail",
 }
 
 

@@ -15,7 +15,7 @@ from fangkong.core.actions import NotAllowed
 from fangkong.core.models import Building, Community, Grid, Role
 from fangkong.core.scope import get_visible_or_404, reaches
 
-from . import services
+from . import checks, services
 from .models import (
     COMMON_SKILLS,
     Availability,
@@ -409,6 +409,8 @@ def task_list(request):
         except (StaffError, NotAllowed) as error:
             _refused(request, error)
     today = timezone.localdate()
+    # A missing daily report has no moment it happens: its tasks are raised when the list is read.
+    checks.tasks_for_missing_reports(community, today)
     return render(request, "staff/task_list.html", {
         "community": community, "tasks": services.open_tasks(request.user, today),
         "later": Task.objects.visible_to(request.user).filter(status=TaskStatus.OPEN, due_on__gt=today)
