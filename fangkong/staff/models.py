@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import Building, Community, Grid, Household, Person
+from fangkong.core.scope import ScopedQuerySet
 from fangkong.health.models import KeyPerson
 from fangkong.lib.masking import mask_phone
 
@@ -429,7 +430,7 @@ class CommonArea(models.Model):
     grid = models.ForeignKey(Grid, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("grid"))
     name = models.CharField(_("name"), max_length=100)
 
-    objects = StaffQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()  # about places: read by place, like seals
     scope_paths = {"community": "community_id", "grid": "grid_id"}
 
     class Meta:
@@ -470,7 +471,7 @@ class Disinfection(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     client_id = models.CharField(max_length=64, unique=True)
 
-    objects = StaffQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()  # about places: read by place, like seals
     scope_paths = {"community": "community_id", "grid": "grid_id", "building": "building_id"}
 
     class Meta:
@@ -504,7 +505,7 @@ class GarbageCollection(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     client_id = models.CharField(max_length=64, unique=True)
 
-    objects = StaffQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()  # about places: read by place, like seals
     scope_paths = {"community": "community_id", "grid": "grid_id", "building": "building_id"}
 
     class Meta:

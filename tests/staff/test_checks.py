@@ -60,7 +60,7 @@ def test_each_finding_of_a_spot_check_becomes_a_task_for_the_door_s_responsible(
     tasks = list(check.findings.order_by("id"))
     assert [t.title for t in tasks] == ["封条未张贴", "垃圾未清运"]
     assert {t.owner_worker for t in tasks} == {cadre} and {t.source for t in tasks} == {TaskSource.SPOT_CHECK}
-    assert {t.due_on for t in tasks} == {TODAY + dt.timedelta(days=checks.FINDING_DAYS)}
+    assert {t.due_on for t in tasks} == {TODAY + dt.timedelta(days=1)}  # 当日查, 次日改
     again, created_again = checks.record_spot_check(
         command, world.community, level=CheckLevel.FIRST_SECRETARY, checker_name="陈书记",
         findings=["封条未张贴"], client_id="sc-1", household=world.household_a1)
@@ -272,3 +272,26 @@ def test_the_spot_check_and_disinfection_pages_work(client, world, cadre):
     other = client.post(reverse("disinfection_log"), {"kind": "building", "pk": world.other_building.pk,
                                                       "agent": "84", "client_id": "dy"}, HTTP_X_FANGKONG_OUTBOX="1")
     assert other.status_code == 400 and other.json()["code"] == "one_place"
+
+
+# --- scope ----------------------------------------------------------------------------------------------------------
+
+
+def test_rounds_and_garbage_are_read_by_place_and_findings_by_grid(world, cadre):
+    command, leader, grid_worker = (world.users[r] for r in ("command_post", "building_leader", "grid_worker"))
+    checks.log_disinfection(command, agent="84", client_id="a", building=world.building_a)
+    checks.log_disinfection(command, agent="84", client_id="c", building=world.building_c)
+    mine = {p["name"]: p["done"] for p in checks.disinfection_today(leader, world.community, TODAY)["places"]}
+    assert mine == {"564": 1}  # the building leader's one building, with its round
+    seal(world)
+    seal(world, world.household_c1)
+    assert [h.pk for h in checks.uncollected_households(leader, world.community, TODAY)] == [world.household_a1.pk]
+    other = worker(world, name="二网格干部", grid=world.grid2)
+    services.assign(command, other, building=world.building_c)
+    checks.record_spot_check(command, world.community, level=CheckLevel.FIRST_SECRETARY, checker_name="陈书记",
+                             findings=["800栋楼道杂物"], client_id="s-c", building=world.building_c)
+    checks.record_spot_check(command, world.community, level=CheckLevel.FIRST_SECRETARY, checker_name="陈书记",
+                             findings=["564栋封条"], client_id="s-a", building=world.building_a)
+    assert [t.title for t in checks.open_findings(world.community, TODAY, grid_worker)] == ["564栋封条"]
+    assert len(checks.open_findings(world.community, TODAY)) == 2  # the dashboard reads the whole community
+    assert checks.open_findings(world.other_community, TODAY) == []
