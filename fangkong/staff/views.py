@@ -68,9 +68,13 @@ def _date(value, default):
 def staff_home(request):
     """The command post's page for its people: gaps, who is on duty now, open tasks per grid."""
     community = _needs_community(request)
+    today = timezone.localdate()
     return render(request, "staff/home.html", {
         "community": community, "coverage": services.coverage(request.user, [community.pk]),
         "on_duty": services.on_duty_now(request.user), "tasks_per_grid": services.open_tasks_per_grid(request.user),
+        "findings_open": sum(1 for t in checks.open_findings(community, today, request.user) if t.status == "open"),
+        "rounds_missing": checks.disinfection_today(request.user, community, today)["rounds_missing"],
+        "uncollected": len(checks.uncollected_households(request.user, community, today)),
     })
 
 

@@ -295,3 +295,13 @@ def test_rounds_and_garbage_are_read_by_place_and_findings_by_grid(world, cadre)
     assert [t.title for t in checks.open_findings(world.community, TODAY, grid_worker)] == ["564栋封条"]
     assert len(checks.open_findings(world.community, TODAY)) == 2  # the dashboard reads the whole community
     assert checks.open_findings(world.other_community, TODAY) == []
+
+
+def test_the_staff_page_counts_today_s_checks_and_speaks_chinese(client, world, cadre):
+    seal(world)
+    client.force_login(world.users["command_post"])
+    text = client.get(reverse("staff_home")).content.decode()
+    assert "1 户封控户垃圾未清运" in text
+    assert f"还有 {3 * 3} 次消杀未做" in text  # three buildings, three rounds each
+    chinese = client.get(reverse("garbage") + f"?building={world.building_a.pk}").content.decode()
+    assert "封控户垃圾清运" in chinese and "今日未清运" in chinese
