@@ -12,6 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -107,8 +108,11 @@ def disinfection_log(request):
     else:
         building = Building.objects.visible_to(request.user).filter(community=community, pk=place_id).first()
     try:
+        # The outbox sends the phone's time of the tap: a round logged offline keeps the hour it was done.
+        at = parse_datetime(post.get("at", "") or "")
         checks.log_disinfection(request.user, agent=post.get("agent", ""), what=post.get("what", ""),
-                                client_id=post.get("client_id", ""), building=building, area=area)
+                                client_id=post.get("client_id", ""), building=building, area=area,
+                                at=at if at and timezone.is_aware(at) else None)
         return _answer(request, _("Round logged."), back="disinfection")
     except (StaffError, NotAllowed) as error:
         return _answer(request, "", error, back="disinfection")

@@ -305,3 +305,12 @@ def test_the_staff_page_counts_today_s_checks_and_speaks_chinese(client, world, 
     assert f"还有 {3 * 3} 次消杀未做" in text  # three buildings, three rounds each
     chinese = client.get(reverse("garbage") + f"?building={world.building_a.pk}").content.decode()
     assert "封控户垃圾清运" in chinese and "今日未清运" in chinese
+
+
+def test_a_round_sent_late_from_an_offline_phone_keeps_the_hour_it_was_done(client, world):
+    client.force_login(world.users["command_post"])
+    done_at = timezone.now() - dt.timedelta(hours=2)
+    answer = client.post(reverse("disinfection_log"), {"kind": "building", "pk": world.building_a.pk, "agent": "84",
+                                                       "client_id": "late", "at": done_at.isoformat()},
+                         HTTP_X_FANGKONG_OUTBOX="1")
+    assert answer.json()["ok"] and Disinfection.objects.get().at == done_at
