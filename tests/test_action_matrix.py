@@ -98,6 +98,10 @@ EXPECTED = {
     "staff.manage_worker": ({CP, GL}, False),
     "staff.sign_duty": ({BL, CP, DV, GL, GUARD, GW, SAMPLER}, False),
     "staff.tick_five": ({BL, CP, DV, GL, GUARD, GW, SAMPLER}, False),
+    "staff.log_disinfection": ({BL, CP, DV, GL, GUARD, GW, SAMPLER}, True),
+    "staff.log_garbage": ({BL, CP, DV, GL, GUARD, GW, SAMPLER}, True),
+    "staff.manage_areas": ({CP, GL}, False),
+    "staff.record_spot_check": ({CP, GL, GW}, True),
     # supplies
     "supplies.cancel_request": ({BL, CP, GL, GW}, True),
     "supplies.edit_care_plan": ({CP, GL, GW}, True),

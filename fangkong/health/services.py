@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -369,6 +370,10 @@ def _building_leaders(community, building_ids) -> dict[int, int]:
     leaders: dict[int, int] = {}
     for building_id, user_id in rows:
         leaders.setdefault(building_id, user_id)
+    if apps.is_installed("fangkong.staff"):  # "who looks after this door": the assignment first
+        from fangkong.staff.services import responsible_users
+
+        leaders.update(responsible_users(building_ids))
     return leaders
 
 

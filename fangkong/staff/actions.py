@@ -23,3 +23,10 @@ TICK_FIVE = declare("staff.tick_five", FIELD, _("Only field staff record the dai
 MANAGE_TASK = declare("staff.manage_task", {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER},
                       _("Only the command post and grid staff give tasks."))
 CLOSE_TASK = declare("staff.close_task", FIELD, _("Only field staff close tasks."))
+# Spot checks are the three levels' own: the command post (first secretary, unit leaders) and grid staff.
+RECORD_SPOT_CHECK = declare("staff.record_spot_check", {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER},
+                            _("Only the command post and grid staff record spot checks."), reach=True)
+LOG_DISINFECTION = declare("staff.log_disinfection", FIELD, _("Only field staff log disinfection."), reach=True)
+LOG_GARBAGE = declare("staff.log_garbage", FIELD, _("Only field staff log garbage collection."), reach=True)
+MANAGE_AREAS = declare("staff.manage_areas", LEADERS,
+                       _("Only the command post and grid leaders keep common areas and the rounds a day."))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import Building, Community, Grid, Household, Person
+from fangkong.core.scope import ScopedQuerySet
 from fangkong.health.models import KeyPerson
 from fangkong.lib.masking import mask_phone
 
@@ -357,6 +358,10 @@ class Task(models.Model):
     source = models.CharField(_("from"), max_length=12, choices=TaskSource.choices, default=TaskSource.PERSON)
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+    # A finding of a spot check is a task of that check.
+    spot_check = models.ForeignKey("SpotCheck", models.CASCADE, null=True, blank=True, related_name="findings")
+    # A task raised by another part's rule: "seal:<seal id>:<day>", "report:<building id>:<day>"; once a day.
+    rule_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
 
     objects = StaffQuerySet.as_manager()
     scope_paths = {"community": "community_id", "grid": "grid_id", "building": "building_id",
@@ -370,3 +375,141 @@ class Task(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# --- spot checks, disinfection and garbage (issue 13 §6, §7) ----------------------------------------
+
+
+class CheckLevel(models.TextChoices):
+    """Seed 002's three levels of spot check."""
+
+    FIRST_SECRETARY = "first_secretary", _("First secretary")
+    UNIT_LEADER = "unit_leader", _("Unit leader")
+    RESPONSIBLE = "responsible", _("Responsible person")
+
+
+class SpotCheck(models.Model):
+    """抽查: one check of a building, a household, a post or a worker. Each finding is a Task
+    (``Task.spot_check``): its deadline and state are the task's, so the 4 p.m. meeting reads one list."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+", verbose_name=_("community"))
+    level = models.CharField(_("level"), max_length=16, choices=CheckLevel.choices)
+    checker_name = models.CharField(_("checked by"), max_length=50)
+    grid = models.ForeignKey(Grid, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("grid"))
+    building = models.ForeignKey(Building, models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("building"))
+    household = models.ForeignKey(Household, models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("household"))
+    post = models.ForeignKey("Post", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("post"))
+    worker = models.ForeignKey(Worker, models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("worker"))
+    on = models.DateField(_("day"), default=timezone.localdate)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    client_id = models.CharField(max_length=64, unique=True)
+
+    objects = StaffQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "building_id"}
+    route_key = "spotcheck"
+
+    class Meta:
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        ordering = ["-on", "-at"]
+
+    def __str__(self):
+        target = self.household or self.building or self.post or self.worker
+        return f"{self.get_level_display()} · {target}"
+
+
+class CommonArea(models.Model):
+    """A common area disinfected on rounds: a lobby, a collection point, the square."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+", verbose_name=_("community"))
+    grid = models.ForeignKey(Grid, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("grid"))
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = ScopedQuerySet.as_manager()  # about places: read by place, like seals
+    scope_paths = {"community": "community_id", "grid": "grid_id"}
+
+    class Meta:
+        verbose_name = _("common area")
+        verbose_name_plural = _("common areas")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("community", "name", name="staff_area_once")]
+
+    def __str__(self):
+        return self.name
+
+
+class DutySettings(models.Model):
+    """A community's own numbers for staff duties (absent: the defaults in ``staff.checks``)."""
+
+    community = models.OneToOneField(Community, models.CASCADE, related_name="+")
+    disinfection_rounds = models.PositiveSmallIntegerField(_("disinfection rounds a day"), default=3)
+
+    def __str__(self):
+        return f"{self.community_id}"
+
+
+class Disinfection(models.Model):
+    """One round of disinfection of a building or a common area: what, when, by whom, with what."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+", verbose_name=_("community"))
+    grid = models.ForeignKey(Grid, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("grid"))
+    building = models.ForeignKey(Building, models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name=_("building"))
+    area = models.ForeignKey(CommonArea, models.CASCADE, null=True, blank=True, related_name="rounds",
+                             verbose_name=_("common area"))
+    what = models.CharField(_("what was disinfected"), max_length=100, blank=True)
+    agent = models.CharField(_("agent used"), max_length=60)
+    on = models.DateField(_("day"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    worker = models.ForeignKey(Worker, models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("by"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    client_id = models.CharField(max_length=64, unique=True)
+
+    objects = ScopedQuerySet.as_manager()  # about places: read by place, like seals
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "building_id"}
+
+    class Meta:
+        verbose_name = _("disinfection")
+        verbose_name_plural = _("disinfections")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["community", "on"])]
+
+    def __str__(self):
+        return f"{self.building or self.area} {self.at:%H:%M}"
+
+
+class GarbageStatus(models.TextChoices):
+    COLLECTED = "collected", _("Collected")
+    NOT_OUT = "not_out", _("Not put out")
+    REFUSED = "refused", _("Refused")
+    # Seen on a daily-five visit: the bag is at the door and nobody took it.
+    LEFT = "left", _("Bag left uncollected")
+
+
+class GarbageCollection(models.Model):
+    """The garbage log of a sealed door: one row per write; the latest of the day is the door's state."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    grid = models.ForeignKey(Grid, models.SET_NULL, null=True, blank=True, related_name="+")
+    building = models.ForeignKey(Building, models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, models.CASCADE, related_name="+", verbose_name=_("household"))
+    on = models.DateField(_("day"))
+    status = models.CharField(_("garbage"), max_length=10, choices=GarbageStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    client_id = models.CharField(max_length=64, unique=True)
+
+    objects = ScopedQuerySet.as_manager()  # about places: read by place, like seals
+    scope_paths = {"community": "community_id", "grid": "grid_id", "building": "building_id"}
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "on", "household"])]
+
+    def __str__(self):
+        return f"{self.household_id} {self.on} {self.status}"

@@ -288,6 +288,14 @@ def responsible_for(building_ids, today: dt.date | None = None) -> dict[int, Wor
     return found
 
 
+def responsible_users(building_ids, today: dt.date | None = None) -> dict[int, int]:
+    """The user account of whoever answers for each building (``responsible_for``), for the parts
+    that record a responsible user (health's key-person register). Buildings whose worker has no
+    account are absent, so the caller keeps its own rule for them."""
+    return {building_id: worker.user_id for building_id, worker in responsible_for(building_ids, today).items()
+            if worker.user_id}
+
+
 @dataclass
 class Coverage:
     buildings_uncovered: list = field(default_factory=list)
@@ -553,7 +561,31 @@ def tick_five(actor, household: Household, item: str, client_id: str, *, seal_in
     except IntegrityError:  # the same tick raced in from a second tap
         return FiveTick.objects.get(client_id=client_id), False
     audit(actor, AuditAction.CREATE, tick, community=household.community, fields=[item])
+    if item == FiveItem.VISIT:
+        _visit_reaches_seals_and_garbage(actor, tick, household, day)
     return tick, True
+
+
+def _visit_reaches_seals_and_garbage(actor, tick: FiveTick, household: Household, day: dt.date) -> None:
+    """What a visit saw at a sealed door goes where the rest of the community reads it: the seal's
+    check in health control (through its service, so a broken seal alerts the command post and
+    raises its task) and today's garbage log. Nothing is kept on a second list; the tick only
+    remembers what was answered. In the tick's transaction: refused there, the tick is not kept."""
+    from fangkong.health import services as health
+    from fangkong.health.models import SealResult
+
+    from . import checks
+    from .models import GarbageStatus
+
+    seal = checks.open_seal(household, day)
+    if seal is None:
+        return
+    if tick.seal_intact is not None:
+        health.check_seal(actor, seal, SealResult.INTACT if tick.seal_intact else SealResult.BROKEN, on=day,
+                          note=_("Daily-five visit by %(worker)s") % {"worker": tick.worker.name})
+    if tick.garbage_collected is not None:
+        checks.log_garbage(actor, household, GarbageStatus.COLLECTED if tick.garbage_collected else GarbageStatus.LEFT,
+                           f"{tick.client_id[:56]}:garbage", day=day)
 
 
 def five_completion(user, community: Community, day: dt.date, unseen_buildings: int = 20) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import check_views, views
 
 urlpatterns = [
     path("", views.staff_home, name="staff_home"),
@@ -26,4 +26,10 @@ urlpatterns = [
     path("five/today/", views.five_today, name="five_today"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/close/", views.task_close, name="task_close"),
+    path("spot-checks/", check_views.spot_checks, name="spot_checks"),
+    path("disinfection/", check_views.disinfection_page, name="disinfection"),
+    path("disinfection/log/", check_views.disinfection_log, name="disinfection_log"),
+    path("disinfection/settings/", check_views.disinfection_settings, name="disinfection_settings"),
+    path("garbage/", check_views.garbage_page, name="garbage"),
+    path("garbage/log/", check_views.garbage_log, name="garbage_log"),
 ]

@@ -15,7 +15,7 @@ from fangkong.core.actions import NotAllowed
 from fangkong.core.models import Building, Community, Grid, Role
 from fangkong.core.scope import get_visible_or_404, reaches
 
-from . import services
+from . import checks, services
 from .models import (
     COMMON_SKILLS,
     Availability,
@@ -68,9 +68,13 @@ def _date(value, default):
 def staff_home(request):
     """The command post's page for its people: gaps, who is on duty now, open tasks per grid."""
     community = _needs_community(request)
+    today = timezone.localdate()
     return render(request, "staff/home.html", {
         "community": community, "coverage": services.coverage(request.user, [community.pk]),
         "on_duty": services.on_duty_now(request.user), "tasks_per_grid": services.open_tasks_per_grid(request.user),
+        "findings_open": sum(1 for t in checks.open_findings(community, today, request.user) if t.status == "open"),
+        "rounds_missing": checks.disinfection_today(request.user, community, today)["rounds_missing"],
+        "uncollected": len(checks.uncollected_households(request.user, community, today)),
     })
 
 
@@ -409,6 +413,8 @@ def task_list(request):
         except (StaffError, NotAllowed) as error:
             _refused(request, error)
     today = timezone.localdate()
+    # A missing daily report has no moment it happens: its tasks are raised when the list is read.
+    checks.tasks_for_missing_reports(community, today)
     return render(request, "staff/task_list.html", {
         "community": community, "tasks": services.open_tasks(request.user, today),
         "later": Task.objects.visible_to(request.user).filter(status=TaskStatus.OPEN, due_on__gt=today)
