@@ -255,11 +255,19 @@ class Residency(models.TextChoices):
 
 class PersonQuerySet(ScopedQuerySet):
     def search(self, query: str):
-        """Name, pinyin initials (张三 -> zs), last 4 of ID or phone, or door number."""
+        """Name, pinyin initials (张三 -> zs), last 4 of ID or phone, or door number.
+
+        Names are stored as written, in simplified or traditional characters: the name is looked
+        up as typed and in simplified form, and a stored 張三 is found by 张三 too (the search key
+        of the stored name is not kept, so the query's traditional form is tried as well)."""
+        from fangkong.lib.vocab import simplify, traditionalize
+
         query = (query or "").strip()
         if not query:
             return self
-        condition = Q(name__icontains=query)
+        condition = Q()
+        for form in {query, simplify(query), traditionalize(query)}:
+            condition |= Q(name__icontains=form)
         if query.isascii() and query.isalpha():
             condition |= Q(name_initials__startswith=query.lower())
         if len(query) == 4 and (query[:3].isdigit() and (query[3].isdigit() or query[3] in "xX")):
