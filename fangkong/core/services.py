@@ -149,6 +149,14 @@ def _find_duplicate(community_id, id_number, exclude_pk=None):
     return duplicates.first()
 
 
+def _keep_masked(data: dict) -> dict:
+    """A masked value (110105********0021, 138****5678: what every page, export and API answer
+    shows) written back means "keep the stored one": the forms, the API and the importer all
+    send what they were shown, and none of them may overwrite a number with its mask."""
+    return {name: value for name, value in data.items()
+            if not (name in MASKERS and isinstance(value, str) and "*" in value)}
+
+
 # --- people ---------------------------------------------------------------------------------
 
 
@@ -189,6 +197,7 @@ def update_person(actor, person: Person, data: dict, tags=None, expected_version
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(_("Someone else changed this person while you were editing. "
                           "Reload the page to see their change, then edit again."))
+    data = _keep_masked(data)
     duplicate = _find_duplicate(current.community_id, data.get("id_number"), exclude_pk=current.pk)
     if duplicate:
         raise DuplicateIdNumber(duplicate)

@@ -28,8 +28,8 @@ from openpyxl.styles import Font
 from fangkong.core import services
 from fangkong.core.actions import require
 from fangkong.core.models import AuditAction, AuditEntry, Building, Grid, Household, Unit
-from fangkong.lib import sheets, vocab
 from fangkong.lib import phone as phone_lib
+from fangkong.lib import sheets, vocab
 from fangkong.lib.masking import mask_phone
 from fangkong.lib.rooms import floor_of
 from fangkong.registry.actions import EXPORT_PLACES, IMPORT_PLACES
