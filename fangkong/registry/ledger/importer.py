@@ -782,8 +782,12 @@ class _Importer:
             id_key = _id_key(row.id_number)
             first = self.seen_ids.get(id_key)
             if first is not None:
-                self.reject(row.number, row.cells, [_("The same ID number is already in row %(row)d of this file.")
-                                                    % {"row": first}])
+                message = _("The same ID number is already in row %(row)d of this file.") % {"row": first}
+                # The person service's code for a duplicate ID (DuplicateIdNumber), as the forms
+                # and the API answer it.
+                self.reject(row.number, row.cells, [message], [
+                    {"row": row.number, "column": str(self.header[self.mapping["id_number"]]) if "id_number"
+                     in self.mapping else "", "code": services.DuplicateIdNumber.code, "message": message}])
                 return False
             self.seen_ids[id_key] = row.number
             person = by_id.get(row.id_number)
