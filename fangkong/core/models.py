@@ -25,6 +25,11 @@ class ControlStatus(models.TextChoices):
     NORMAL = "normal", _("Normal")
 
 
+def _default_residency_choices():
+    # Residency is defined further down (with Person); a callable reads it when asked.
+    return [(Residency.RESIDENT, Residency.RESIDENT.label), (Residency.MIGRANT, Residency.MIGRANT.label)]
+
+
 class Community(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -32,6 +37,12 @@ class Community(models.Model):
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=6, decimal_places=2, null=True, blank=True)
     control_status = models.CharField(
         _("control status"), max_length=12, choices=ControlStatus.choices, default=ControlStatus.NORMAL
+    )
+    # What a ledger row without 人员类型 makes a new person: blank keeps them "not known" until
+    # someone asks (a wrong 常住 hides a migrant from every migrant list and count).
+    default_residency = models.CharField(
+        _("resident or migrant when a ledger does not say"), max_length=10, blank=True,
+        choices=_default_residency_choices,
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -251,6 +262,8 @@ class Sex(models.TextChoices):
 class Residency(models.TextChoices):
     RESIDENT = "resident", _("Registered resident")
     MIGRANT = "migrant", _("Migrant")
+    # A ledger that did not say (and no community default): neither list counts them as either.
+    UNKNOWN = "unknown", _("Not known")
 
 
 class PersonQuerySet(ScopedQuerySet):

@@ -56,6 +56,7 @@ from fangkong.core.models import (
     Person,
     PersonTag,
     Residence,
+    Residency,
     TimelineEntry,
 )
 from fangkong.core.scope import reaches
@@ -879,6 +880,8 @@ class _Importer:
             self._new_template = template = {name: model_field.get_default()
                                              for name, model_field in table.fields.items()}
             template["community"] = self.community.pk
+            # A row without 人员类型 does not silently make a registered resident.
+            template["residency"] = self.community.default_residency or Residency.UNKNOWN
             template["created_at"] = template["updated_at"] = self.now
             # The columns in the table's order, and the audited fields, picked out in one call.
             self._new_getters = itemgetter(*table.fields), itemgetter(*FIELDS)
