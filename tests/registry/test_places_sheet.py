@@ -85,8 +85,9 @@ def test_a_refused_row_creates_no_grid(world, tmp_path):
 
 def test_a_masked_or_empty_landlord_phone_keeps_the_stored_one(world, tmp_path):
     Building.objects.filter(pk=world.building_b.pk).update(landlord_phone="13912345678", landlord_name="老陈")
-    run(world, sheet(tmp_path, [["1", None, "17", None, None, "139****5678", None, None],
-                                ["1", None, "17", None, "", "", None, "1"]]))
+    result = run(world, sheet(tmp_path, [["1", None, "17", None, None, "139****5678", None, None],
+                                         ["1", None, "17", None, "", "", None, "1"]]))
+    assert (result.refused, result.warnings, result.buildings_changed) == (0, [], 0)
     building = Building.objects.get(pk=world.building_b.pk)
     assert (building.landlord_phone, building.landlord_name) == ("13912345678", "老陈")
 
