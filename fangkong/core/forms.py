@@ -65,7 +65,7 @@ class PersonForm(forms.ModelForm):
         if not number and self.instance.pk and id_type == self.instance.id_type:
             number = self.instance.id_number
         try:
-            identity = check_identity(id_type, number)
+            identity = check_identity(id_type, number, stored=self.instance.id_number if self.instance.pk else "")
         except ValidationError as error:
             self.add_error("id_number", error)
             return data

@@ -25,6 +25,11 @@ class ControlStatus(models.TextChoices):
     NORMAL = "normal", _("Normal")
 
 
+def _default_residency_choices():
+    # Residency is defined further down (with Person); a callable reads it when asked.
+    return [(Residency.RESIDENT, Residency.RESIDENT.label), (Residency.MIGRANT, Residency.MIGRANT.label)]
+
+
 class Community(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -36,6 +41,12 @@ class Community(models.Model):
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=6, decimal_places=2, null=True, blank=True)
     control_status = models.CharField(
         _("control status"), max_length=12, choices=ControlStatus.choices, default=ControlStatus.NORMAL
+    )
+    # What a ledger row without 人员类型 makes a new person: blank keeps them "not known" until
+    # someone asks (a wrong 常住 hides a migrant from every migrant list and count).
+    default_residency = models.CharField(
+        _("resident or migrant when a ledger does not say"), max_length=10, blank=True,
+        choices=_default_residency_choices,
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -330,15 +341,25 @@ class Sex(models.TextChoices):
 class Residency(models.TextChoices):
     RESIDENT = "resident", _("Registered resident")
     MIGRANT = "migrant", _("Migrant")
+    # A ledger that did not say (and no community default): neither list counts them as either.
+    UNKNOWN = "unknown", _("Not known")
 
 
 class PersonQuerySet(ScopedQuerySet):
     def search(self, query: str):
-        """Name, pinyin initials (张三 -> zs), last 4 of ID or phone, or door number."""
+        """Name, pinyin initials (张三 -> zs), last 4 of ID or phone, or door number.
+
+        Names are stored as written, in simplified or traditional characters: the name is looked
+        up as typed and in simplified form, and a stored 張三 is found by 张三 too (the search key
+        of the stored name is not kept, so the query's traditional form is tried as well)."""
+        from fangkong.lib.vocab import simplify, traditionalize
+
         query = (query or "").strip()
         if not query:
             return self
-        condition = Q(name__icontains=query)
+        condition = Q()
+        for form in {query, simplify(query), traditionalize(query)}:
+            condition |= Q(name__icontains=form)
         if query.isascii() and query.isalpha():
             condition |= Q(name_initials__startswith=query.lower())
         if len(query) == 4 and (query[:3].isdigit() and (query[3].isdigit() or query[3] in "xX")):

@@ -123,16 +123,24 @@ class Identity:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_identity(id_type: str, id_number: str) -> Identity:
+def check_identity(id_type: str, id_number: str, stored: str = "") -> Identity:
     """Validate a document number for its type; GB 11643 numbers also give sex and birth date.
 
+    A masked number (110105********0021, as every page, export and API answer shows it) means
+    "keep the stored one": ``stored`` is the person's number on file, and the mask must fit it.
+    The forms, the API and the importer all call this, so they accept and refuse the same input.
     Raises django's ValidationError (the forms and the importer show its message by the field)."""
+    from django.core.exceptions import ValidationError
+
     number = idnumber.normalize(id_number or "")
+    if "*" in number:
+        if stored and mask_id(stored) == number:
+            number = stored
+        else:
+            raise ValidationError(_("This number is masked: give the whole number."), code="masked")
     if id_type == IdType.NONE:
         return Identity(IdType.NONE, "")
     if not number:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(_("Enter the document number, or choose \"No document\"."), code="required")
     if id_type in GB11643_TYPES:
         info = idnumber.parse(number)
@@ -147,6 +155,14 @@ def _find_duplicate(community_id, id_number, exclude_pk=None):
     if exclude_pk:
         duplicates = duplicates.exclude(pk=exclude_pk)
     return duplicates.first()
+
+
+def _keep_masked(data: dict) -> dict:
+    """A masked value (110105********0021, 138****5678: what every page, export and API answer
+    shows) written back means "keep the stored one": the forms, the API and the importer all
+    send what they were shown, and none of them may overwrite a number with its mask."""
+    return {name: value for name, value in data.items()
+            if not (name in MASKERS and isinstance(value, str) and "*" in value)}
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -189,6 +205,7 @@ def update_person(actor, person: Person, data: dict, tags=None, expected_version
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(_("Someone else changed this person while you were editing. "
                           "Reload the page to see their change, then edit again."))
+    data = _keep_masked(data)
     duplicate = _find_duplicate(current.community_id, data.get("id_number"), exclude_pk=current.pk)
     if duplicate:
         raise DuplicateIdNumber(duplicate)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render, resolve_url
@@ -199,7 +199,7 @@ def person_create(request):
             person = services.create_person(request.user, community, form.person_data(),
                                             tags=form.cleaned_data["tags"], household=household)
         except services.DuplicateIdNumber as error:
-            form.add_error("id_number", _duplicate_message(error))
+            form.add_error("id_number", ValidationError(_duplicate_message(error), code=error.code))
         else:
             for warning in form.warnings:
                 messages.warning(request, warning)
@@ -220,7 +220,7 @@ def person_edit(request, pk):
                                             tags=form.cleaned_data["tags"],
                                             expected_version=form.cleaned_data.get("version"))
         except services.DuplicateIdNumber as error:
-            form.add_error("id_number", _duplicate_message(error))
+            form.add_error("id_number", ValidationError(_duplicate_message(error), code=error.code))
         except services.StaleEdit as error:
             form.add_error(None, error.message)
         else:

@@ -34,6 +34,22 @@ def simplify(text: str) -> str:
     return _converter().convert(text)
 
 
+@lru_cache(maxsize=1)
+def _to_traditional():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=4096)
+def traditionalize(text: str) -> str:
+    """Simplified characters to traditional ones: the other form a name may be stored in (search
+    tries both; one simplified character can have several traditional ones, OpenCC picks the usual)."""
+    if not text or text.isascii():
+        return text
+    return _to_traditional().convert(text)
+
+
 def fold(text) -> str:
     """The form a vocabulary lookup compares: simplified, NFKC, lower case, no whitespace."""
     text = unicodedata.normalize("NFKC", str(text or ""))

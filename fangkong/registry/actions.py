@@ -28,3 +28,9 @@ SCREEN_WHOLE_COMMUNITY = declare("screening.screen_whole_community", {Role.COMMA
                                    "screens the whole community."))
 CLOSE_ROUND_EARLY = declare("screening.close_round_early", {Role.COMMAND_POST},
                             _("Only the command post closes a round before every door has an outcome."))
+# The places sheet (grids, units, buildings, rooms) lays out the whole community: the command
+# post's. Exporting it is for whoever sees the buildings (each sees their own).
+IMPORT_PLACES = declare("registry.import_places", {Role.COMMAND_POST},
+                        _("Only the command post imports the places sheet."))
+EXPORT_PLACES = declare("registry.export_places", STAFF,
+                        _("Only the command post, grid and building staff export the places sheet."))

@@ -39,3 +39,13 @@ class ImportForm(forms.Form):
 class RevealExportForm(forms.Form):
     reason = forms.CharField(label=_("Why do you need ID numbers and phones whole?"), min_length=2, max_length=300,
                              widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}))
+
+
+class PlacesImportForm(ImportForm):
+    """The places sheet: no "create missing places" choice (creating them is what it is for)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["create_places"]
+        del self.fields["dry_run"]
+        self.fields["file"].label = _("Places sheet")

@@ -245,3 +245,38 @@ def test_chinese_is_the_default_whatever_the_browser_says(login, world):
     client = login(world.users["command_post"])
     html = client.get(reverse("person_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "人员" in html and 'lang="zh-hans"' in html
+
+
+def test_search_in_traditional_characters_finds_the_simplified_name(login, world):
+    html = login(world.users["command_post"]).get(reverse("person_list"), {"q": "張三"}).content.decode()
+    assert "张三" in html
+    assert "李四" not in html
+
+
+def test_search_in_simplified_characters_finds_a_name_stored_in_traditional(world):
+    from fangkong.core.models import Person
+
+    Person.objects.filter(pk=world.person_a.pk).update(name="張三")
+    assert list(Person.objects.search("张三")) == [Person.objects.get(pk=world.person_a.pk)]
+    assert list(Person.objects.search("張三")) == [Person.objects.get(pk=world.person_a.pk)]
+
+
+def test_a_masked_number_written_back_keeps_the_stored_one(world):
+    from fangkong.core import services
+    from fangkong.core.models import Person
+
+    person = Person.objects.get(pk=world.person_a.pk)
+    whole_id, whole_phone = person.id_number, person.phone
+    services.update_person(world.users["command_post"], person,
+                           {"id_number": person.id_masked, "phone": "138****5678", "occupation": "司机"})
+    person.refresh_from_db()
+    assert (person.id_number, person.phone, person.occupation) == (whole_id, whole_phone, "司机")
+
+
+def test_the_person_service_refuses_a_duplicate_id_with_its_code(world):
+    from fangkong.core import services
+
+    with pytest.raises(services.DuplicateIdNumber) as refused:
+        services.create_person(world.users["command_post"], world.community,
+                               {"name": "重复", "id_number": world.person_b.id_number})
+    assert refused.value.code == "duplicate_id_number"

@@ -42,13 +42,15 @@ CASES = [
      {"name": "欧阳娜娜", "id_type": "resident_id", "id_number": id_number(102, birth="19991231"), "sex": "F",
       "birth_date": dt.date(1999, 12, 31), "residency": "migrant"}, ["chronic", "pregnant"]),
     (["小宝", "男", "", "", "2020-06-01", "", "1", "17", "101", "子女", "", "", "", "婴幼儿", ""],
-     {"name": "小宝", "id_type": "none", "sex": "M", "birth_date": dt.date(2020, 6, 1), "relation": "子女"},
+     {"name": "小宝", "id_type": "none", "sex": "M", "birth_date": dt.date(2020, 6, 1), "relation": "子女",
+      "residency": "unknown"},
      ["infant"]),
     (["John Smith", "男", "护照", "E12345678", "", "13912340000", "2", "800", "101", "租户", "流动", "", "", "", ""],
      {"name": "John Smith", "id_type": "passport", "id_number": "E12345678", "sex": "M", "phone": "13912340000",
       "relation": "租户", "residency": "migrant"}, []),
     (["曾长江", "", "", id_number(103), "", "", "1", "17", "101", "", "", "", "", "", ""],
-     {"name": "曾长江", "id_number": id_number(103), "sex": "M", "birth_date": dt.date(1980, 1, 1)}, []),
+     {"name": "曾长江", "id_number": id_number(103), "sex": "M", "birth_date": dt.date(1980, 1, 1),
+      "residency": "unknown"}, []),
 ]
 
 

@@ -2,6 +2,7 @@
 silently, and the error report can be fixed and imported again."""
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from fangkong.core.models import Building, Person
@@ -177,3 +178,30 @@ def test_a_person_without_id_is_added_with_no_document(world, tmp_path):
     assert run(world, path).created == 1
     person = Person.objects.get(name="小宝")
     assert (person.id_type, person.id_number) == ("none", "")
+
+
+def test_a_row_without_type_stays_not_known_instead_of_resident(world, tmp_path):
+    path = write_xlsx(tmp_path / "l.xlsx", [person_row("陈一", 101, residency="")])
+    run(world, path)
+    assert Person.objects.get(id_number=id_number(101)).residency == "unknown"
+
+
+def test_a_row_without_type_takes_the_community_default(world, tmp_path):
+    world.community.default_residency = "migrant"
+    world.community.save()
+    path = write_xlsx(tmp_path / "l.xlsx", [person_row("陈一", 101, residency=""),
+                                            person_row("张三", 11, residency="")])
+    run(world, path)
+    assert Person.objects.get(id_number=id_number(101)).residency == "migrant"
+    # A person on file keeps what they are: an empty cell never erases.
+    assert Person.objects.get(pk=world.person_a.pk).residency == world.person_a.residency
+
+
+def test_people_of_unknown_type_are_in_neither_the_migrant_nor_the_resident_list(world, login):
+    Person.objects.filter(pk=world.person_a.pk).update(residency="unknown")
+    client = login(world.users["command_post"])
+    for residency in ("migrant", "resident"):
+        page = client.get(reverse("person_list"), {"residency": residency})
+        assert world.person_a.pk not in [p.pk for p in page.context["page"].object_list]
+    unknown = client.get(reverse("person_list"), {"residency": "unknown"})
+    assert [p.pk for p in unknown.context["page"].object_list] == [world.person_a.pk]

@@ -244,11 +244,6 @@ class PersonSerializer(serializers.ModelSerializer):
         # Duplicate ID numbers are the service's to refuse (409 duplicate_id_number).
         validators = []
 
-    def validate_id_number(self, value):
-        instance = self.instance
-        if instance is not None and instance.id_number and value == instance.id_masked:
-            return instance.id_number  # the masked value sent back unchanged
-        return value
 
     def validate_phone(self, value):
         instance = self.instance
@@ -289,6 +284,13 @@ class PersonSerializer(serializers.ModelSerializer):
         instance = self.instance
         id_type = attrs.get("id_type", instance.id_type if instance else IdType.RESIDENT_ID)
         number = attrs.get("id_number", instance.id_number if instance else "")
+        if instance is not None and number and "*" in number and id_type == instance.id_type:
+            # The masked value sent back: the service's rule says whether it fits the stored one.
+            try:
+                number = attrs["id_number"] = services.check_identity(id_type, number,
+                                                                      stored=instance.id_number).id_number
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"id_number": django_errors(exc)}) from None
         if instance is not None and id_type == instance.id_type and number == instance.id_number:
             # Unchanged: kept as it is, even if an old import let a doubtful number in; sex and
             # date of birth still follow a GB 11643 number, not the client.
@@ -297,7 +299,7 @@ class PersonSerializer(serializers.ModelSerializer):
                 attrs.pop("birth_date", None)
             return
         try:
-            identity = services.check_identity(id_type, number)
+            identity = services.check_identity(id_type, number, stored=instance.id_number if instance else "")
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"id_number": django_errors(exc)}) from None
         attrs["id_type"] = identity.id_type

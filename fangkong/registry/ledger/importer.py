@@ -56,6 +56,7 @@ from fangkong.core.models import (
     Person,
     PersonTag,
     Residence,
+    Residency,
     TimelineEntry,
 )
 from fangkong.core.scope import reaches
@@ -782,8 +783,12 @@ class _Importer:
             id_key = _id_key(row.id_number)
             first = self.seen_ids.get(id_key)
             if first is not None:
-                self.reject(row.number, row.cells, [_("The same ID number is already in row %(row)d of this file.")
-                                                    % {"row": first}])
+                message = _("The same ID number is already in row %(row)d of this file.") % {"row": first}
+                # The person service's code for a duplicate ID (DuplicateIdNumber), as the forms
+                # and the API answer it.
+                self.reject(row.number, row.cells, [message], [
+                    {"row": row.number, "column": str(self.header[self.mapping["id_number"]]) if "id_number"
+                     in self.mapping else "", "code": services.DuplicateIdNumber.code, "message": message}])
                 return False
             self.seen_ids[id_key] = row.number
             person = by_id.get(row.id_number)
@@ -875,6 +880,8 @@ class _Importer:
             self._new_template = template = {name: model_field.get_default()
                                              for name, model_field in table.fields.items()}
             template["community"] = self.community.pk
+            # A row without 人员类型 does not silently make a registered resident.
+            template["residency"] = self.community.default_residency or Residency.UNKNOWN
             template["created_at"] = template["updated_at"] = self.now
             # The columns in the table's order, and the audited fields, picked out in one call.
             self._new_getters = itemgetter(*table.fields), itemgetter(*FIELDS)

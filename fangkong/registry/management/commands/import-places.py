@@ -1,0 +1,67 @@
+"""fangkong import-places FILE --community CODE [--dry-run] [--user USERNAME] [--json]
+
+The places sheet (grids, units, buildings, rooms). Exit code 0 when every row was taken without
+a warning, 1 when some were refused or warned (the error report's path is printed), 2 when the
+file could not be read (nothing was written, no report left). With --json the summary is one
+JSON object: rows, taken, refused, warnings, and each refused or warned row's row number,
+column, code and message."""
+
+import json
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from fangkong.core.actions import NotAllowed
+from fangkong.core.models import Community
+from fangkong.lib.sheets import SheetError
+from fangkong.registry.ledger.places import import_places
+
+
+class Command(BaseCommand):
+    help = "Import a places sheet (grids, units, buildings, rooms: .xlsx, .xls or .csv) into a community."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--community", required=True, help="the community's code")
+        parser.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+        parser.add_argument("--user", help="import as this user (the command post)")
+        parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+        parser.add_argument("--error-report", help="where to write the error report "
+                            "(default: FILE.errors.xlsx beside the file)")
+
+    def handle(self, *args, **options):
+        try:
+            community = Community.objects.get(code=options["community"])
+        except Community.DoesNotExist:
+            raise CommandError(f"No community with the code {options['community']!r}.", returncode=2) from None
+        user = None
+        if options["user"]:
+            try:
+                user = get_user_model().objects.get(username=options["user"])
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"No user {options['user']!r}.", returncode=2) from None
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No file {path}.", returncode=2)
+        report = Path(options["error_report"] or path.with_name(path.stem + ".errors.xlsx"))
+        report.unlink(missing_ok=True)
+        try:
+            result = import_places(user, community, path, dry_run=options["dry_run"], report_path=report)
+        except (SheetError, NotAllowed) as error:
+            report.unlink(missing_ok=True)
+            code = getattr(error, "code", "forbidden")
+            message = getattr(error, "message", str(error))
+            if options["json"]:
+                self.stdout.write(json.dumps({"error": {"code": code, "message": str(message)}}, ensure_ascii=False))
+                sys.exit(2)
+            raise CommandError(str(message), returncode=2) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+        else:
+            self.stdout.write(result.summary())
+            if result.error_report:
+                self.stdout.write(f"{result.error_report}")
+        if result.error_report:
+            sys.exit(1)
