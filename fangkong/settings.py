@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "fangkong.health",
     "fangkong.testing",
     "fangkong.staff",
+    "fangkong.dashboard",
     "fangkong.api",
 ]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("health/", include("fangkong.health.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("staff/", include("fangkong.staff.urls")),
+    path("dashboard/", include("fangkong.dashboard.urls")),
     path("api/", include("fangkong.api.urls")),
 ]
 
