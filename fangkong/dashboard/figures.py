@@ -158,11 +158,11 @@ def _latest_rounds(model, community_ids, day, open_only=False) -> dict[int, int]
 
 
 def _add(counts, rows, key_of):
-    """Add grouped rows (dicts with community_id, grid and n) into counts[(community, grid)]."""
+    """Add grouped rows (dicts with community_id, grid_key and the counts) into counts[(community, grid)]."""
     for row in rows:
         for key, n in key_of(row):
             if key and n:
-                counts[(row["community_id"], row["grid"])][key] += n
+                counts[(row["community_id"], row["grid_key"])][key] += n
 
 
 def _grid(path: str):
@@ -171,7 +171,7 @@ def _grid(path: str):
 
 
 def _people(counts, cids, day):
-    rows = (Household.objects.filter(community_id__in=cids).values("community_id", grid=_grid("building__grid_id"))
+    rows = (Household.objects.filter(community_id__in=cids).values("community_id", grid_key=_grid("building__grid_id"))
             .annotate(households=Count("pk"),
                       present=Count("pk", filter=Q(status=HouseholdStatus.OCCUPIED)),
                       away=Count("pk", filter=Q(status=HouseholdStatus.AWAY)),
@@ -179,7 +179,7 @@ def _people(counts, cids, day):
     _add(counts, rows, lambda r: [("households", r["households"]), ("households_present", r["present"]),
                                   ("households_away", r["away"]), ("households_vacant", r["vacant"])])
     rows = (Person.objects.filter(community_id__in=cids)
-            .values("community_id", grid=_grid("household__building__grid_id"))
+            .values("community_id", grid_key=_grid("household__building__grid_id"))
             .annotate(persons=Count("pk"),
                       present=Count("pk", filter=Q(household__status=HouseholdStatus.OCCUPIED)),
                       away=Count("pk", filter=Q(household__status=HouseholdStatus.AWAY))).order_by())
@@ -196,7 +196,7 @@ def _screening(counts, cids, day, rounds):
     # A household is accounted for when its latest visit found someone or found it vacant; one
     # nobody opened to (or that refused) is still to be done.
     rows = (Visit.objects.filter(round_id__in=round_ids, is_latest=True)
-            .values("community_id", grid=_grid("household__building__grid_id"))
+            .values("community_id", grid_key=_grid("household__building__grid_id"))
             .annotate(done=Count("household", distinct=True,
                                  filter=Q(outcome__in=[Outcome.FOUND, Outcome.VACANT]))).order_by())
     _add(counts, rows, lambda r: [("screened", r["done"])])
@@ -206,7 +206,7 @@ def _key_persons(counts, cids, day):
     from fangkong.health.models import Colour, KeyPerson, State
 
     rows = (KeyPerson.objects.filter(community_id__in=cids).exclude(state=State.CLEARED)
-            .values("community_id", grid=_grid("person__household__building__grid_id"))
+            .values("community_id", grid_key=_grid("person__household__building__grid_id"))
             .annotate(total=Count("pk"), new=Count("pk", filter=Q(since=day)),
                       red=Count("pk", filter=Q(colour=Colour.RED)),
                       orange=Count("pk", filter=Q(colour=Colour.ORANGE)),
@@ -226,20 +226,20 @@ def _control(counts, cids, day):
 
     grid = "person__household__building__grid_id"
     active = Measure.objects.filter(community_id__in=cids).active_on(day)
-    rows = (active.values("community_id", grid=_grid(grid))
+    rows = (active.values("community_id", grid_key=_grid(grid))
             .annotate(central=Count("person", distinct=True, filter=Q(kind=MeasureKind.CENTRAL)),
                       home=Count("person", distinct=True, filter=Q(kind=MeasureKind.HOME))).order_by())
     _add(counts, rows, lambda r: [("central", r["central"]), ("home", r["home"])])
     tomorrow = day + dt.timedelta(days=1)
     rows = (Measure.objects.filter(community_id__in=cids, cancelled=False, end__in=[day, tomorrow],
                                    kind__in=[MeasureKind.CENTRAL, MeasureKind.HOME])
-            .values("community_id", grid=_grid(grid))
+            .values("community_id", grid_key=_grid(grid))
             .annotate(today=Count("person", distinct=True, filter=Q(end=day)),
                       tomorrow=Count("person", distinct=True, filter=Q(end=tomorrow))).order_by())
     _add(counts, rows, lambda r: [("releases_today", r["today"]), ("releases_tomorrow", r["tomorrow"])])
     rows = (Seal.objects.filter(community_id__in=cids, sealed_on__lte=day)
             .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=day))
-            .values("community_id", grid=_grid("household__building__grid_id"))
+            .values("community_id", grid_key=_grid("household__building__grid_id"))
             .annotate(sealed=Count("household", distinct=True),
                       broken=Count("household", distinct=True,
                                    filter=Q(Exists(SealCheck.objects.filter(seal=OuterRef("pk"), on=day,
@@ -251,7 +251,7 @@ def _control(counts, cids, day):
     rows = (Person.objects.filter(community_id__in=cids)
             .filter(Exists(Measure.objects.filter(person=OuterRef("pk")).active_on(day)))
             .filter(~Exists(HealthReport.objects.filter(person=OuterRef("pk"), on=day)))
-            .values("community_id", grid=_grid("household__building__grid_id")).annotate(n=Count("pk")).order_by())
+            .values("community_id", grid_key=_grid("household__building__grid_id")).annotate(n=Count("pk")).order_by())
     _add(counts, rows, lambda r: [("reports_missing", r["n"])])
 
 
@@ -265,13 +265,13 @@ def _testing(counts, cids, day, rounds):
     for round_id in rounds.values():
         round_ = loaded[round_id]
         live = Sample.objects.filter(round_id=round_id, person_id=OuterRef("pk"), void=False)
-        rows = (must_test(round_).order_by().values("community_id", grid=_grid("household__building__grid_id"))
+        rows = (must_test(round_).order_by().values("community_id", grid_key=_grid("household__building__grid_id"))
                 .annotate(total=Count("pk"), sampled=Count("pk", filter=Q(Exists(live))),
                           back=Count("pk", filter=Q(Exists(live.exclude(tube__result=""))))))
         _add(counts, rows, lambda r: [("to_test", r["total"]), ("sampled", r["sampled"]),
                                       ("untested", r["total"] - r["sampled"]), ("results_back", r["back"])])
         for key, persons in (("retest", retest_persons(round_)), ("positives", positive_persons(round_))):
-            rows = (persons.order_by().values("community_id", grid=_grid("household__building__grid_id"))
+            rows = (persons.order_by().values("community_id", grid_key=_grid("household__building__grid_id"))
                     .annotate(n=Count("pk")))
             _add(counts, rows, lambda r, key=key: [(key, r["n"])])
 
@@ -282,7 +282,7 @@ def _tasks(counts, cids, day):
     from fangkong.staff.models import Task, TaskStatus
 
     rows = (Task.objects.filter(community_id__in=cids, status=TaskStatus.OPEN)
-            .values("community_id", grid=Coalesce("grid_id", "building__grid_id"))
+            .values("community_id", grid_key=Coalesce("grid_id", "building__grid_id"))
             .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=day))).order_by())
     _add(counts, rows, lambda r: [("tasks_open", r["open"]), ("tasks_overdue", r["overdue"])])
 
