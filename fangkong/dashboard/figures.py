@@ -57,7 +57,7 @@ FIGURES = [
     Figure("persons", _("Residents"), "people", "person_list"),
     Figure("persons_present", _("Residents present"), "people", "person_list"),
     Figure("persons_away", _("Residents away"), "people", "person_list"),
-    Figure("households", _("Households"), "people", "building_list"),
+    Figure("households", _("Households (all)"), "people", "building_list"),
     Figure("households_present", _("Households present"), "people", "building_list"),
     Figure("households_away", _("Households away"), "people", "building_list"),
     Figure("households_vacant", _("Households vacant"), "people", "building_list"),

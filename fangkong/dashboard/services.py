@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +52,7 @@ def add_problem(actor, community, grid: Grid | None, text: str, kind: str = Prob
 
 def problems_of(user, community, day):
     return (Problem.objects.visible_to(user).filter(community=community, day=day)
-            .select_related("grid").order_by("grid__number", "at", "pk"))
+            .select_related("grid").order_by(F("grid__number").asc(nulls_last=True), "at", "pk"))
 
 
 def _overdue_tasks(community, day) -> list[dict]:
@@ -87,7 +88,7 @@ def issue_briefing(actor, community, day: dt.date | None = None, tomorrow: str =
                     "grids": {gid: g.get("figures", {}) for gid, g in before.figures.get("grids", {}).items()}}
     problems = [{"grid": str(p.grid) if p.grid else "", "kind": p.kind, "text": p.text}
                 for p in Problem.objects.filter(community=community, day=day).select_related("grid")
-                .order_by("grid__number", "at", "pk")]
+                .order_by(F("grid__number").asc(nulls_last=True), "at", "pk")]
     values = {"figures": figures, "previous": previous, "problems": problems,
               "overdue": _overdue_tasks(community, day), "tomorrow": (tomorrow or "").strip()[:2000],
               "issued_at": timezone.now(), "issued_by": actor if getattr(actor, "is_authenticated", False) else None}
