@@ -109,3 +109,11 @@ def test_the_scheduler_command_issues_every_community(day_world, today):
     call_command("issue_briefing", stdout=out)
     assert Briefing.objects.filter(day=today).count() == 2
     assert "xunmei" in out.getvalue()
+
+
+def test_the_demo_has_yesterdays_briefing_and_todays_problems(day_world, today):
+    from fangkong.dashboard import demo
+
+    demo.add_demo(day_world.community, day_world.users["command_post"], today, seed=1)
+    assert Briefing.objects.get().day == today - dt.timedelta(days=1)
+    assert Problem.objects.filter(day=today).count() == 2  # the test world has two grids
