@@ -100,3 +100,12 @@ def issue_briefing(actor, community, day: dt.date | None = None, tomorrow: str =
 
 def briefings_of(user, community):
     return Briefing.objects.visible_to(user).filter(community=community).order_by("-day")
+
+
+def trend(user, community, key: str) -> list[tuple[str, int]]:
+    """A figure of the community over the days of its issued briefings (as each was issued)."""
+    rows = (Briefing.objects.visible_to(user).filter(community=community).order_by("day")
+            .values_list("day", "figures"))
+    return [(day.isoformat(), (figures.get("communities", {}).get(str(community.pk), {})
+                               .get("figures", {}).get(key, 0)))
+            for day, figures in rows]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("figures.json", views.figures_json, name="dashboard_json"),
     path("c/<int:pk>/", views.dashboard, name="dashboard_community"),
     path("c/<int:pk>/figures.json", views.figures_json, name="dashboard_community_json"),
+    path("c/<int:pk>/trend.json", views.trend_json, name="dashboard_trend"),
     path("c/<int:pk>/problems/", views.problems, name="dashboard_problems"),
     path("c/<int:pk>/briefings/", views.briefing_list, name="dashboard_briefings"),
     path("briefings/<int:pk>/", views.briefing_detail, name="dashboard_briefing"),

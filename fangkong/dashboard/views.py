@@ -88,13 +88,18 @@ def _payload(request, community=None) -> dict:
             "columns": columns, "community": single}
 
 
+def payload_keys(payload) -> list[str]:
+    return [tile["key"] for group in payload["total"]["groups"] for tile in group["tiles"] if tile["key"] in BY_KEY]
+
+
 @login_required
 def dashboard(request, pk=None):
     community = _community(request, pk) if pk else None
     payload = _payload(request, community)
     single = Community.objects.get(pk=payload["community"]) if payload["community"] else None
     return render(request, "dashboard/dashboard.html", {
-        "payload": payload, "community": single, "wall": request.GET.get("wall") == "1",
+        "payload": payload, "figure_choices": [(key, label(key)) for key in payload_keys(payload)],
+        "community": single,
         "json_url": reverse("dashboard_community_json", args=[pk]) if pk else reverse("dashboard_json")})
 
 
@@ -104,6 +109,17 @@ def figures_json(request, pk=None):
     response = JsonResponse(_payload(request, community))
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def trend_json(request, pk):
+    community = _community(request, pk)
+    key = request.GET.get("figure", "persons")
+    if key not in BY_KEY:
+        return JsonResponse({"error": _("No such figure: %(key)s.") % {"key": key}}, status=400)
+    points = services.trend(request.user, community, key)
+    return JsonResponse({"figure": key, "label": label(key), "days": [d for d, _n in points],
+                         "values": [n for _d, n in points]})
 
 
 @login_required

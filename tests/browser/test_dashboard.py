@@ -30,6 +30,9 @@ def test_the_dashboard_fits_refreshes_and_opens_a_list(browser_world, live_serve
     page.evaluate("document.getElementById('fk-dash').dispatchEvent(new Event('fk-refresh'))")
     expect(persons.locator(".fk-tile-value")).to_have_text("4")
     assert page.locator('[data-fk-col="0"][data-fk-key="persons"] .fk-tile-value').inner_text() == "3"
+    # The trend over the briefings is drawn by the vendored ECharts (none issued yet: an empty line).
+    expect(page.locator("#fk-trend canvas")).to_have_count(1)
+    expect(page.locator("#fk-trend")).to_have_attribute("data-points", "0")
     assert not [e for e in errors if "Content Security Policy" in e], errors
     with page.expect_navigation():
         persons.click()

@@ -77,3 +77,20 @@ def test_grid_leader_cannot_issue_from_the_page(day_world, login):
 def test_the_top_bar_links_the_dashboard_for_those_who_see_it(day_world, login):
     assert 'href="/dashboard/"' in login(day_world.users["command_post"]).get("/").content.decode()
     assert 'href="/dashboard/"' not in login(day_world.users["sampler"]).get("/").content.decode()
+
+
+def test_a_figure_over_the_days_of_the_briefings(day_world, login, today):
+    import datetime as dt
+
+    from fangkong.core.models import Person
+
+    command = day_world.users["command_post"]
+    issue_briefing(command, day_world.community, today - dt.timedelta(days=1))
+    Person.objects.create(community=day_world.community, household=day_world.household_a1, name="新住户")
+    issue_briefing(command, day_world.community, today)
+    client = login(command)
+    data = client.get(f"/dashboard/c/{day_world.community.pk}/trend.json?figure=persons").json()
+    assert data["values"] == [3, 4] and data["days"][-1] == today.isoformat()
+    assert client.get(f"/dashboard/c/{day_world.community.pk}/trend.json?figure=nope").status_code == 400
+    assert login(day_world.users["grid_leader"]).get(
+        f"/dashboard/c/{day_world.community.pk}/trend.json").json()["values"] == []  # briefings: whole community
