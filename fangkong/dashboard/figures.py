@@ -225,7 +225,9 @@ def _control(counts, cids, day):
     from fangkong.health.models import HealthReport, Measure, MeasureKind, Seal, SealCheck, SealResult
 
     grid = "person__household__building__grid_id"
-    active = Measure.objects.filter(community_id__in=cids).active_on(day)
+    # Only the two kinds counted here: monitoring and report-and-test measures are the many.
+    active = (Measure.objects.filter(community_id__in=cids, kind__in=[MeasureKind.CENTRAL, MeasureKind.HOME])
+              .active_on(day))
     rows = (active.values("community_id", grid_key=_grid(grid))
             .annotate(central=Count("person", distinct=True, filter=Q(kind=MeasureKind.CENTRAL)),
                       home=Count("person", distinct=True, filter=Q(kind=MeasureKind.HOME))).order_by())
