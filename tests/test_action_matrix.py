@@ -63,6 +63,9 @@ EXPECTED = {
     "testing.close_tube": (STAFF | {SAMPLER}, False),
     "testing.exempt": (STAFF, True),
     "testing.record_antigen": (STAFF, True),
+    "dashboard.view_figures": ({CP, GL, GW, Role.DISTRICT_VIEWER}, False),
+    "dashboard.add_problem": ({CP, GL, GW}, True),
+    "dashboard.issue_briefing": ({CP}, False),
 }
 
 

@@ -96,6 +96,8 @@ OBJECT_ROUTES = {
     "testround_home_sampling", "testround_results", "testround_retest_round", "testround_retests",
     "testround_sampler", "testround_schedule", "testround_schedule_print", "testround_untested",
     "testround_untested_xlsx", "transfer_detail", "unit-detail", "violation_create", "zone-detail",
+    "briefing_detail", "briefing_pdf", "briefing_text", "briefing_xlsx", "community_briefings",
+    "community_dashboard", "community_figures_json", "community_problems", "community_trend",
 }
 
 

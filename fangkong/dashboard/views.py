@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from fangkong.lib.pdf import pdf_response
 
 from . import briefing as render_briefing
 from . import services
+from .actions import VIEW_FIGURES
 from .figures import BY_KEY, COVERAGE, GROUPS, figure_url, label, places_seen
 from .models import Briefing, ProblemKind
 
@@ -29,10 +31,11 @@ def _day(request) -> dt.date:
 
 
 def _community(request, pk) -> Community:
-    """A community whose figures the user sees; any other answers 404."""
+    """A community whose figures the user sees; one they do not see answers 404."""
     community = get_visible_or_404(Community.objects, request.user, pk=pk)
     if community.pk not in places_seen(request.user, [community]):
-        raise Http404
+        # Their own community, but a role without the figures (a sampler, a guard).
+        raise PermissionDenied(str(VIEW_FIGURES.message))
     return community
 
 
@@ -40,7 +43,7 @@ def _columns(figures, community_id=None) -> list[dict]:
     """The columns side by side: a district's communities, or a community's grids."""
     if community_id is None and len(figures.communities) > 1:
         return [{"name": c["name"], "figures": c["figures"], "rounds": c["rounds"], "community": cid,
-                 "url": reverse("dashboard_community", args=[cid])} for cid, c in figures.communities.items()]
+                 "url": reverse("community_dashboard", args=[cid])} for cid, c in figures.communities.items()]
     cid = community_id or next(iter(figures.communities), None)
     rounds = figures.communities[cid]["rounds"] if cid in figures.communities else {}
     return [{"name": g["name"], "figures": g["figures"], "rounds": rounds, "community": cid, "url": ""}
@@ -100,7 +103,7 @@ def dashboard(request, pk=None):
     return render(request, "dashboard/dashboard.html", {
         "payload": payload, "figure_choices": [(key, label(key)) for key in payload_keys(payload)],
         "community": single,
-        "json_url": reverse("dashboard_community_json", args=[pk]) if pk else reverse("dashboard_json")})
+        "json_url": reverse("community_figures_json", args=[pk]) if pk else reverse("dashboard_json")})
 
 
 @login_required
@@ -135,7 +138,7 @@ def problems(request, pk):
             services.add_problem(request.user, community, grid, request.POST.get("text", ""),
                                  request.POST.get("kind", ProblemKind.PROBLEM))
             messages.success(request, _("Added to today's briefing."))
-            return redirect("dashboard_problems", pk=community.pk)
+            return redirect("community_problems", pk=community.pk)
         except (services.DashboardError, NotAllowed) as error:
             messages.error(request, str(error))
     return render(request, "dashboard/problems.html", {
@@ -149,7 +152,7 @@ def briefing_list(request, pk):
     if request.method == "POST":
         try:
             issued = services.issue_briefing(request.user, community, tomorrow=request.POST.get("tomorrow", ""))
-            return redirect("dashboard_briefing", pk=issued.pk)
+            return redirect("briefing_detail", pk=issued.pk)
         except NotAllowed as error:
             messages.error(request, str(error))
     return render(request, "dashboard/briefing_list.html", {
