@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.staff",
     "fangkong.supplies",
+    "fangkong.dashboard",
     "fangkong.api",
 ]
 

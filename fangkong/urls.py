@@ -8,6 +8,7 @@ urlpatterns = [
     path("testing/", include("fangkong.testing.urls")),
     path("staff/", include("fangkong.staff.urls")),
     path("supplies/", include("fangkong.supplies.urls")),
+    path("dashboard/", include("fangkong.dashboard.urls")),
     path("api/", include("fangkong.api.urls")),
 ]
 

@@ -64,6 +64,12 @@ EXPECTED = {
     "testing.close_tube": (STAFF | {SAMPLER}, False),
     "testing.exempt": (STAFF, True),
     "testing.record_antigen": (STAFF, True),
+    # dashboard
+    "dashboard.add_problem": ({CP, GL, GW}, True),
+    "dashboard.issue_briefing": ({CP}, False),
+    "dashboard.view_figures": ({CP, GL, GW, Role.DISTRICT_VIEWER}, False),
+    "registry.export_places": ({BL, CP, GL, GW}, False),
+    "registry.import_places": ({CP}, False),
     # accounts
     "accounts.change_roles": ({CP, DA}, False),
     "accounts.create": ({CP, DA}, False),

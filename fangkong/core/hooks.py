@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from django.utils.module_loading import import_string
 
-KINDS = ("home_panel", "person_block", "household_block", "building_block", "start_item")
+# nav_item: an entry of the top bar (an <li class="nav-item">), for an app with a page of its own.
+KINDS = ("home_panel", "person_block", "household_block", "building_block", "start_item", "nav_item")
 
 
 @dataclass(frozen=True)

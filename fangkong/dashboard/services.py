@@ -1,0 +1,111 @@
+"""The day's problems and the 4 p.m. briefing (每日简报): the rules, for pages and the command alike."""
+
+import datetime as dt
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.actions import require
+from fangkong.core.errors import ServiceError
+from fangkong.core.models import AuditAction, Grid
+from fangkong.core.services import audit
+
+from . import actions as can
+from .figures import daily_figures
+from .models import Briefing, Problem, ProblemKind
+
+PROBLEM_MAX = 300
+
+
+class DashboardError(ServiceError):
+    pass
+
+
+def viewable_figures(user, day, communities=None):
+    """The figures the user may see (refused without a viewing role in any of the communities)."""
+    return daily_figures(user, day, communities)
+
+
+@transaction.atomic
+def add_problem(actor, community, grid: Grid | None, text: str, kind: str = ProblemKind.PROBLEM,
+                day: dt.date | None = None) -> Problem:
+    """A grid raises a problem (or a need) for the day's meeting. Without a grid: the command post's own."""
+    if grid is not None and grid.community_id != community.pk:
+        raise DashboardError(_("Grid: not a grid of this community."), code="wrong_grid", field="grid")
+    require(actor, can.ADD_PROBLEM, grid if grid is not None else community)
+    text = " ".join((text or "").split())
+    if not text:
+        raise DashboardError(_("Problem: say what the problem or the need is."), code="empty", field="text")
+    if len(text) > PROBLEM_MAX:
+        raise DashboardError(_("Problem: at most %(n)d characters (this one has %(len)d).")
+                             % {"n": PROBLEM_MAX, "len": len(text)}, code="too_long", field="text")
+    if kind not in ProblemKind.values:
+        raise DashboardError(_("Kind: choose a problem or a need."), code="bad_kind", field="kind")
+    problem = Problem.objects.create(community=community, grid=grid, day=day or timezone.localdate(), kind=kind,
+                                     text=text, raised_by=actor if getattr(actor, "is_authenticated", False) else None)
+    audit(actor, AuditAction.CREATE, problem, community=community, changes={"text": ["", text]})
+    return problem
+
+
+def problems_of(user, community, day):
+    return (Problem.objects.visible_to(user).filter(community=community, day=day)
+            .select_related("grid").order_by(F("grid__number").asc(nulls_last=True), "at", "pk"))
+
+
+def _overdue_tasks(community, day) -> list[dict]:
+    if not apps.is_installed("fangkong.staff"):
+        return []
+    from fangkong.staff.models import Task, TaskStatus
+
+    rows = (Task.objects.filter(community=community, status=TaskStatus.OPEN, due_on__lt=day)
+            .select_related("grid", "building__grid").order_by("due_on", "pk")[:50])
+    tasks = []
+    for task in rows:
+        grid = task.grid or (task.building.grid if task.building_id else None)
+        tasks.append({"title": task.title, "due_on": task.due_on.isoformat(), "grid": str(grid) if grid else ""})
+    return tasks
+
+
+@transaction.atomic
+def issue_briefing(actor, community, day: dt.date | None = None, tomorrow: str = "") -> Briefing:
+    """Freeze the day's figures, problems and overdue tasks into the day's briefing.
+
+    ``actor`` None is the scheduler (``fangkong issue-briefing``): it issues for the whole
+    community. Issuing again the same day replaces that day's briefing with fresh figures (the
+    meeting may ask for them again at 16:30); a past day's briefing stays as it was issued."""
+    if actor is not None:
+        require(actor, can.ISSUE_BRIEFING, community)
+    day = day or timezone.localdate()
+    figures = daily_figures(None, day, [community]).as_json()
+    before = Briefing.objects.filter(community=community, day__lt=day).order_by("-day").first()
+    previous = {}
+    if before is not None:
+        previous = {"day": before.day.isoformat(),
+                    "community": before.figures.get("communities", {}).get(str(community.pk), {}).get("figures", {}),
+                    "grids": {gid: g.get("figures", {}) for gid, g in before.figures.get("grids", {}).items()}}
+    problems = [{"grid": str(p.grid) if p.grid else "", "kind": p.kind, "text": p.text}
+                for p in Problem.objects.filter(community=community, day=day).select_related("grid")
+                .order_by(F("grid__number").asc(nulls_last=True), "at", "pk")]
+    values = {"figures": figures, "previous": previous, "problems": problems,
+              "overdue": _overdue_tasks(community, day), "tomorrow": (tomorrow or "").strip()[:2000],
+              "issued_at": timezone.now(), "issued_by": actor if getattr(actor, "is_authenticated", False) else None}
+    briefing, created = Briefing.objects.update_or_create(community=community, day=day, defaults=values)
+    audit(actor, AuditAction.CREATE if created else AuditAction.CHANGE, briefing, community=community,
+          changes={"briefing": ["", day.isoformat()]})
+    return briefing
+
+
+def briefings_of(user, community):
+    return Briefing.objects.visible_to(user).filter(community=community).order_by("-day")
+
+
+def trend(user, community, key: str) -> list[tuple[str, int]]:
+    """A figure of the community over the days of its issued briefings (as each was issued)."""
+    rows = (Briefing.objects.visible_to(user).filter(community=community).order_by("day")
+            .values_list("day", "figures"))
+    return [(day.isoformat(), (figures.get("communities", {}).get(str(community.pk), {})
+                               .get("figures", {}).get(key, 0)))
+            for day, figures in rows]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("figures.json", views.figures_json, name="dashboard_json"),
+    path("c/<int:pk>/", views.dashboard, name="community_dashboard"),
+    path("c/<int:pk>/figures.json", views.figures_json, name="community_figures_json"),
+    path("c/<int:pk>/trend.json", views.trend_json, name="community_trend"),
+    path("c/<int:pk>/problems/", views.problems, name="community_problems"),
+    path("c/<int:pk>/briefings/", views.briefing_list, name="community_briefings"),
+    path("briefings/<int:pk>/", views.briefing_detail, name="briefing_detail"),
+    path("briefings/<int:pk>/text/", views.briefing_text, name="briefing_text"),
+    path("briefings/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
+    path("briefings/<int:pk>/briefing.xlsx", views.briefing_xlsx, name="briefing_xlsx"),
+]
