@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('core', '0002_person_free_labels'),
+        ('core', '0003_person_free_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
