@@ -644,8 +644,8 @@ def report_scopes(request):
         scope.is_active = scope.active_on(today)
     return render(request, "health/report_scopes.html", {
         "community": community, "scopes": scopes, "grids": grids, "buildings": buildings, "today": today,
-        "modes": ReportMode.choices, "error": error, "can_require": allowed(request.user, can.REQUIRE_REPORTS, community),
-    }, status=400 if error else 200)
+        "modes": ReportMode.choices, "error": error,
+        "can_require": allowed(request.user, can.REQUIRE_REPORTS, community)}, status=400 if error else 200)
 
 
 def parse_date_or_none(value):
