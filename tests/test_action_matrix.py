@@ -17,6 +17,7 @@ CP, GL, GW, BL = Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUI
 SAMPLER, GUARD = Role.SAMPLER, Role.GUARD
 STAFF = {CP, GL, GW, BL}
 MANAGE = {CP, GL}
+FIELD = STAFF | {SAMPLER, GUARD, Role.DELIVERY_VOLUNTEER}
 
 # action: (the roles that may take it, whether their grids or buildings must reach the object)
 EXPECTED = {
@@ -64,6 +65,15 @@ EXPECTED = {
     "testing.close_tube": (STAFF | {SAMPLER}, False),
     "testing.exempt": (STAFF, True),
     "testing.record_antigen": (STAFF, True),
+    "staff.manage_worker": (MANAGE, False),
+    "staff.manage_team": (MANAGE, False),
+    "staff.decide_signup": ({CP}, False),
+    "staff.assign": (MANAGE, True),
+    "staff.manage_roster": (MANAGE, False),
+    "staff.sign_duty": (FIELD, False),
+    "staff.tick_five": (FIELD, False),
+    "staff.manage_task": ({CP, GL, GW}, False),
+    "staff.close_task": (FIELD, False),
 }
 
 
