@@ -55,6 +55,7 @@ EXPECTED = {
     "health.check_seal": (STAFF, True),
     "health.record_reports": (STAFF, True),
     "health.receive": (STAFF | {GUARD}, True),
+    "health.require_reports": ({CP}, False),
     "testing.create_round": (MANAGE, False),
     "testing.create_retest_round": (MANAGE, False),
     "testing.import_results": (MANAGE, False),

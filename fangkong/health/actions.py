@@ -35,3 +35,5 @@ RECORD_REPORTS = declare("health.record_reports", STAFF, MAY_NOT_CHANGE, reach=T
 # A person back from central quarantine is received at the checkpoint: by its guard, as well as
 # by the staff of the person's building.
 RECEIVE = declare("health.receive", STAFF | {Role.GUARD}, MAY_NOT_CHANGE, reach=True)
+# Turning daily reports on for whole buildings, grids or the community is a command post decision.
+REQUIRE_REPORTS = declare("health.require_reports", COMMAND_POST, ONLY_COMMAND_POST)

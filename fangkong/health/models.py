@@ -490,3 +490,39 @@ class HealthReport(models.Model):
     @property
     def symptom_list(self):
         return [s for s in self.symptoms.split(",") if s]
+
+
+class ReportMode(models.TextChoices):
+    EVERYONE = "everyone", _("Everyone")
+    HOUSEHOLD = "household", _("One per household")
+
+
+class ReportScope(models.Model):
+    """Daily temperatures asked of everyone in a building, a grid or the whole community, not only
+    of people under a measure (seed 004: a sheet on every door, 1,472 households a day). No grid
+    and no building: the community. Active from ``since`` to ``until`` (both included; no until:
+    until switched off)."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    grid = models.ForeignKey("core.Grid", models.CASCADE, null=True, blank=True, related_name="+",
+                             verbose_name=_("grid"))
+    building = models.ForeignKey("core.Building", models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name=_("building"))
+    mode = models.CharField(_("who reports"), max_length=10, choices=ReportMode.choices, default=ReportMode.EVERYONE)
+    since = models.DateField(_("from"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = COMMUNITY_SCOPE
+
+    class Meta:
+        verbose_name = _("daily reports for everyone")
+        ordering = ["-since", "-id"]
+
+    def __str__(self):
+        return str(self.building or self.grid or self.community)
+
+    def active_on(self, day) -> bool:
+        return self.since <= day and (self.until is None or self.until >= day)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +42,8 @@ from .models import (
     PolicyStep,
     QuarantineSite,
     Reception,
+    ReportMode,
+    ReportScope,
     RiskArea,
     Seal,
     SealCheck,
@@ -753,6 +755,79 @@ def under_measure(user, day, building="", write=False):
     return persons.order_by("household__building__door_sort", "household__room_sort", "name")
 
 
+# A household's one report comes from its householder where the register names one.
+HOUSEHOLDER_RELATIONS = ("户主", "本人", "householder", "self")
+
+
+def require_reports(actor, community, *, grid=None, building=None, mode=ReportMode.EVERYONE, since=None,
+                    until=None) -> ReportScope:
+    """The command post asks everyone (or one person per household) of a building, a grid or the
+    whole community for a temperature every day from ``since``."""
+    require(actor, can.REQUIRE_REPORTS, community)
+    since = _today(since)
+    if mode not in ReportMode.values:
+        raise HealthError(_("Who reports: choose everyone or one per household."), code="bad_mode", field="mode")
+    if until is not None and until < since:
+        raise HealthError(_("Until: the last day cannot be before the first."), code="bad_until", field="until")
+    for place in (grid, building):
+        if place is not None and place.community_id != community.pk:
+            raise HealthError(_("Place: not in this community."), code="bad_place", field="building")
+    if building is not None:
+        grid = None  # the building says it all
+    scope = ReportScope.objects.create(community=community, grid=grid, building=building, mode=mode, since=since,
+                                       until=until, created_by=actor if getattr(actor, "is_authenticated", False)
+                                       else None)
+    audit(actor, AuditAction.CREATE, scope, changes={"mode": ["", mode], "since": ["", str(since)]})
+    return scope
+
+
+def stop_reports(actor, scope: ReportScope, day=None) -> ReportScope:
+    """Switch a scope off: today is its last day (what was reported stays)."""
+    require(actor, can.REQUIRE_REPORTS, scope.community)
+    day = _today(day)
+    # Not started yet: it never runs (the day before its first); else today is its last day.
+    last = scope.since - timedelta(days=1) if scope.since > day else day
+    before = str(scope.until or "")
+    scope.until = last
+    scope.save(update_fields=["until"])
+    audit(actor, AuditAction.CHANGE, scope, changes={"until": [before, str(last)]})
+    return scope
+
+
+def active_scopes(community_ids, day):
+    return (ReportScope.objects.filter(community_id__in=community_ids, since__lte=day)
+            .filter(Q(until__isnull=True) | Q(until__gte=day)))
+
+
+def _scope_q(scope) -> Q:
+    if scope.building_id:
+        return Q(household__building_id=scope.building_id)
+    if scope.grid_id:
+        return Q(household__building__grid_id=scope.grid_id)
+    return Q(community_id=scope.community_id, household__isnull=False)
+
+
+def to_report(user, day, building="", write=False):
+    """People the user sees who owe a temperature on ``day``: everyone under an active measure,
+    and the people of the buildings, grids and communities the command post asked to report
+    (everyone, or the householder of each household)."""
+    active = Measure.objects.filter(person=OuterRef("pk")).active_on(day)
+    persons = Person.objects.visible_to(user, write=write)
+    wanted = Q(Exists(active))
+    scopes = list(active_scopes(persons.values("community_id").distinct(), day))
+    if scopes:
+        first = (Person.objects.filter(household=OuterRef("household"))
+                 .annotate(head=Case(When(relation__in=HOUSEHOLDER_RELATIONS, then=0), default=1))
+                 .order_by("head", "pk").values("pk")[:1])
+        for scope in scopes:
+            q = _scope_q(scope)
+            wanted |= q if scope.mode == ReportMode.EVERYONE else (q & Q(pk=Subquery(first)))
+    persons = persons.filter(wanted).select_related("household__building")
+    if str(building).isdigit():
+        persons = persons.filter(household__building_id=building)
+    return persons.order_by("household__building__door_sort", "household__room_sort", "name")
+
+
 def is_fever(temperature, symptoms) -> bool:
     return (temperature is not None and Decimal(str(temperature)) >= FEVER_FROM) or bool(symptoms)
 
@@ -791,9 +866,10 @@ def record_reports(actor, day, rows) -> tuple[int, list[Person]]:
 
 
 def missing_reports(user, day):
-    """By building: people under a measure today with no report yet. One grouped query."""
+    """By building: people who owe a report today (under a measure, or asked by the command post)
+    with none yet. One grouped query."""
     reported = HealthReport.objects.filter(person=OuterRef("pk"), on=day)
-    return (under_measure(user, day).filter(~Exists(reported)).order_by()
+    return (to_report(user, day).filter(~Exists(reported)).order_by()
             .values("household__building_id", "household__building__door_number")
             .annotate(missing=Count("pk")).order_by("household__building__door_number"))
 

@@ -31,4 +31,5 @@ urlpatterns = [
     path("measures/<int:pk>/receive/", views.measure_receive, name="measure_receive"),
     path("measures/<int:pk>/room/", views.measure_room, name="measure_room"),
     path("reports/", views.report_building, name="report_building"),
+    path("reports/everyone/", views.report_scopes, name="report_scopes"),
 ]

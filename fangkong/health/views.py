@@ -555,7 +555,7 @@ def report_building(request):
     if not building_id.isdigit():
         raise Http404
     building = get_visible_or_404(buildings, request.user, write=True, pk=building_id)
-    persons = list(services.under_measure(request.user, day, building.pk, write=True)
+    persons = list(services.to_report(request.user, day, building.pk, write=True)
                    .annotate(reported=Exists(services.HealthReport.objects.filter(person=OuterRef("pk"), on=day))))
     reports = {r.person_id: r for r in services.HealthReport.objects.filter(person__in=persons, on=day)}
     errors = set()
@@ -590,3 +590,70 @@ def report_building(request):
         person.error = person.pk in errors
     return render(request, "health/report_building.html", {
         "building": building, "persons": persons, "day": day, "symptoms": Symptom.choices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_scopes(request):
+    """Where the command post asks everyone (or each household) for a daily temperature: switch a
+    building, a grid or the community on, and off again."""
+    try:
+        community = chosen_community(request)
+    except CommunityChoice as choice:
+        return community_choice(request, choice.choices)
+    from fangkong.core.models import Grid
+
+    from .models import ReportMode, ReportScope
+
+    grids = Grid.objects.filter(community=community).order_by("name")
+    buildings = Building.objects.filter(community=community).order_by("door_sort")
+    error = None
+    if request.method == "POST":
+        may(request, can.REQUIRE_REPORTS, community)
+        back = reverse("report_scopes") + f"?community={community.pk}"
+        if request.POST.get("stop"):
+            scope = ReportScope.objects.filter(community=community, pk=request.POST["stop"]).first()
+            if scope is None:
+                raise Http404
+            services.stop_reports(request.user, scope)
+            messages.success(request, _("Daily reports switched off for %(place)s.") % {"place": scope})
+            return redirect(back)
+        place = request.POST.get("place", "")
+        grid = building = None
+        if place.startswith("g") and place[1:].isdigit():
+            grid = grids.filter(pk=place[1:]).first()
+        elif place.startswith("b") and place[1:].isdigit():
+            building = buildings.filter(pk=place[1:]).first()
+        since, until = parse_date_or_none(request.POST.get("since")), parse_date_or_none(request.POST.get("until"))
+        if place not in ("", "c") and grid is None and building is None:
+            error = _("Place: choose the community, a grid or a building from the list.")
+        elif since is False or until is False:
+            error = _("Dates: write them as 2026-03-01.")
+        else:
+            try:
+                scope = services.require_reports(request.user, community, grid=grid, building=building,
+                                                 mode=request.POST.get("mode", ""), since=since, until=until)
+            except services.HealthError as refusal:
+                error = refusal.message
+            else:
+                messages.success(request, _("Daily reports switched on for %(place)s.") % {"place": scope})
+                return redirect(back)
+    today = timezone.localdate()
+    scopes = ReportScope.objects.filter(community=community).select_related("grid", "building")
+    for scope in scopes:
+        scope.is_active = scope.active_on(today)
+    return render(request, "health/report_scopes.html", {
+        "community": community, "scopes": scopes, "grids": grids, "buildings": buildings, "today": today,
+        "modes": ReportMode.choices, "error": error,
+        "can_require": allowed(request.user, can.REQUIRE_REPORTS, community)}, status=400 if error else 200)
+
+
+def parse_date_or_none(value):
+    """None for an empty field, False for one that is not a date (the page says so), else the date."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return parse_date(value) or False
+    except ValueError:
+        return False

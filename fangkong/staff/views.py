@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.actions import NotAllowed
+from fangkong.core.middleware import wants_json
 from fangkong.core.models import Building, Community, Grid, Role
 from fangkong.core.scope import get_visible_or_404, reaches
 
@@ -367,6 +368,9 @@ def five_tick(request):
     # A cadre ticks the households they answer for; nothing else is found, whatever the id.
     household = services.households_of(worker).filter(pk=request.POST.get("household") or 0).first()
     if household is None:
+        if wants_json(request):  # a definite answer: the outbox lists it instead of sending it forever
+            return JsonResponse({"ok": False, "code": "not_found",
+                                 "message": _("Household: you do not answer for this household.")}, status=404)
         raise Http404
 
     def flag(name):
@@ -381,7 +385,7 @@ def five_tick(request):
         status = 200
     except (StaffError, NotAllowed) as error:
         answer, status = {"ok": False, "code": error.code, "message": error.message}, 400
-    if request.headers.get("accept", "").startswith("application/json"):
+    if wants_json(request):  # the field outbox (or any fetch): a definite answer it can keep or list
         return JsonResponse(answer, status=status)
     if not answer["ok"]:
         messages.error(request, answer["message"])

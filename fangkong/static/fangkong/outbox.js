@@ -417,7 +417,7 @@
     formAnswered: formAnswered
   };
 
-  ["seal", "report", "antigen", "reception"].forEach(function (kind) { on(kind, formAnswered); });
+  ["seal", "report", "antigen", "reception", "five"].forEach(function (kind) { on(kind, formAnswered); });
 
   // --- wiring --------------------------------------------------------------------------------
 
