@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_person_free_labels'),
+        ('core', '0003_person_free_labels'),
         ('health', '0003_keyperson_state_since'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
