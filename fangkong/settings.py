@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "fangkong.core.middleware.SignedOutAsJsonMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fangkong.core.middleware.NotAllowedMiddleware",
+    "fangkong.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.

@@ -75,3 +75,55 @@ class NotAllowedMiddleware:
         if wants_json(request):
             return JsonResponse({"ok": False, "code": exception.code, "message": exception.message}, status=403)
         return response_for_exception(request, PermissionDenied(exception.message))
+
+
+# A database that does not answer (restarting, the disk full, the network to it down): every
+# request fails the same way until it is back. Seconds a client should wait before trying again.
+DATABASE_RETRY_AFTER = 30
+
+
+def DATABASE_DOWN_MESSAGE():  # noqa: N802 - a message, translated when asked
+    from django.utils.translation import gettext as _
+
+    return _("The database is not answering. Nothing was lost; try again in a minute.")
+
+
+def is_database_down(exception) -> bool:
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
+def database_unavailable(request):
+    """503 with Retry-After: JSON for the API and for fetches that want it (the phone's outbox keeps
+    its queued writes and tries again; a 500 it would list as failed), the error page otherwise."""
+    from django.http import HttpResponse, JsonResponse
+    from django.template import loader
+    message = DATABASE_DOWN_MESSAGE()
+    if request.path.startswith("/api/") or wants_json(request):
+        response = JsonResponse({"ok": False, "code": "database_unavailable", "message": message}, status=503)
+    else:
+        response = HttpResponse(loader.get_template("500.html").render({}), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A page or fetch whose view found the database down answers 503 with Retry-After (the API
+    does the same in ``fangkong.api.errors``; failures before any view, in a middleware reading
+    the session, are answered by ``core.views.error_500``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_down(exception):
+            return None
+        import logging
+
+        logging.getLogger("fangkong.database").error("database unavailable: %s", exception)
+        return database_unavailable(request)
