@@ -36,6 +36,7 @@ EXPECTED = {
     "registry.import_ledger": (STAFF, False),
     "registry.export_people": (STAFF, False),
     "health.record_level": ({CP}, False),
+    "health.early_release": ({CP}, False),
     "health.change_policy": ({CP}, False),
     "health.change_colours": ({CP}, False),
     "health.create_site": ({CP}, False),

@@ -35,3 +35,8 @@ RECORD_REPORTS = declare("health.record_reports", STAFF, MAY_NOT_CHANGE, reach=T
 # A person back from central quarantine is received at the checkpoint: by its guard, as well as
 # by the staff of the person's building.
 RECEIVE = declare("health.receive", STAFF | {Role.GUARD}, MAY_NOT_CHANGE, reach=True)
+# Letting a person leave central quarantine before the measure's end date (a test cleared them,
+# a transfer to hospital) is the command post's decision, with a reason; until then the gate
+# refuses the return.
+EARLY_RELEASE = declare("health.early_release", COMMAND_POST,
+                        _("Only the command post releases someone before their quarantine ends."))
