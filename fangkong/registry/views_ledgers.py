@@ -1,6 +1,7 @@
 """Ledger pages: upload a ledger, check the preview, follow the import, download the error report;
 export people to .xlsx; download a blank template. The work is in fangkong.registry.ledger."""
 
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -176,8 +177,11 @@ def import_errors(request, pk):
     else:
         services.audit(request.user, AuditAction.EXPORT, job, community=job.community,
                        changes={"report": [job.reported, ""]})
-        with job.error_report.open("rb") as source:
-            masked = masked_copy(source)
+        try:
+            with job.error_report.open("rb") as source:
+                masked = masked_copy(source)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            raise Http404 from None  # not a workbook any more (lost, cut short): nothing to give
         response = FileResponse(_unlinked(masked), as_attachment=True, filename=f"{name}.errors.xlsx",
                                 content_type=XLSX)
     response["Cache-Control"] = "no-store"
