@@ -353,10 +353,10 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    import sys
+
     from django.http import HttpResponseServerError, JsonResponse
     from django.template import loader
-
-    import sys
 
     from .middleware import database_unavailable, is_database_down, wants_json
 
