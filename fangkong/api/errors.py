@@ -17,8 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from fangkong.core.actions import NotAllowed
-from fangkong.core.errors import ServiceError
-from fangkong.core.middleware import DATABASE_DOWN_MESSAGE, DATABASE_RETRY_AFTER, is_database_down
+from fangkong.core.errors import DATABASE_DOWN_MESSAGE, DATABASE_RETRY_AFTER, ServiceError, is_database_down
 
 # Service refusals that are about the state of things, not the input.
 CONFLICT_CODES = {"stale_edit"}

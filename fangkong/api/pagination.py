@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 
-from fangkong.core.filtersets import MAX_ID
-
 MAX_LIMIT = 1000
+MAX_ID = 2**63 - 1  # PostgreSQL bigint, as fangkong.core.filtersets.MAX_ID
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
