@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "fangkong.core.middleware.SignedOutAsJsonMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fangkong.core.middleware.NotAllowedMiddleware",
+    "fangkong.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # After authentication: a person who has not chosen their own password yet is sent to do so.
@@ -277,7 +278,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "fangkong.api.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "fangkong.api.errors.exception_handler",
 }

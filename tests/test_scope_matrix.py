@@ -5,12 +5,14 @@ A new route with an object in its URL needs an entry in MODELS below: the test f
 has one, so no route escapes the matrix."""
 
 import importlib
+import io
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from openpyxl import Workbook
 
 from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
 from fangkong.core.operations import refresh_reach
@@ -125,8 +127,13 @@ def add_work(world):
         refresh_reach(ScreeningRound.objects.create(community=community, name="第一轮摸排", created_by=author))
         jobs.append(ImportJob.objects.create(community=community, created_by=author, original_name="台账.xlsx",
                                              status="done", reported=1))
+    report = io.BytesIO()
+    workbook = Workbook()
+    workbook.active.append(["姓名", "身份证号"])
+    workbook.active.append(["陈二", "110105194912310021"])
+    workbook.save(report)
     for job in jobs:
-        job.error_report.save("errors.xlsx", ContentFile(b"PK"), save=True)
+        job.error_report.save("errors.xlsx", ContentFile(report.getvalue()), save=True)
     # Each app's tests may add its own objects: tests/<app>/scope_work.py with add_work(world),
     # making one object inside and one outside each role's scope.
     for path in sorted(Path(__file__).parent.glob("*/scope_work.py")):
@@ -173,3 +180,52 @@ def test_list_pages_show_nothing_outside_scope(client, world, role):
         for person in invisible:
             assert f"/people/{person.pk}/" not in body, f"{role} sees {person} on {path}"
             assert person.name not in body, f"{role} sees {person.name} on {path}"
+
+
+# What each role READS by object type (issue 10 §3, PIPL's minimum necessary): the same table as
+# fangkong.core.scope.READ_ROLES, written out here so that widening one role's reads fails.
+STAFF_READ = {"command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer"}
+EVERY_ROLE = set(ROLES) - {"outsider"}
+EXPECTED_READS = {
+    "core.person": STAFF_READ | {"sampler"},
+    "core.household": EVERY_ROLE,
+    "core.building": EVERY_ROLE,
+    "health.keyperson": STAFF_READ,
+    "health.statechange": STAFF_READ,
+    "health.arrivalreport": STAFF_READ,
+    "health.healthreport": STAFF_READ,
+    "health.violation": STAFF_READ,
+    "health.seal": STAFF_READ,
+    "health.sealcheck": STAFF_READ,
+    "health.transfer": STAFF_READ,
+    "health.measure": STAFF_READ | {"guard"},
+    "health.reception": STAFF_READ | {"guard"},
+    "health.riskarea": EVERY_ROLE,
+    "health.quarantinesite": EVERY_ROLE,
+}
+
+
+def test_the_read_table_is_the_one_written_here():
+    from fangkong.core.scope import READ_ROLES
+
+    for label, roles in READ_ROLES.items():
+        assert label in EXPECTED_READS, f"{label} is in READ_ROLES but not in this test's table"
+        assert set(roles) == EXPECTED_READS[label] - {"outsider"}, label
+
+
+@pytest.mark.parametrize("role", sorted(EVERY_ROLE))
+def test_each_role_reads_only_the_object_types_its_work_needs(world, role, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    add_work(world)
+    user = world.users[role]
+    for label, readers in EXPECTED_READS.items():
+        model = apps.get_model(label)
+        rows = model.objects.filter(community=world.community) if label != "core.community" else model.objects
+        if not rows.exists() or not hasattr(model.objects, "visible_to"):
+            continue
+        seen = model.objects.visible_to(user).filter(pk__in=rows.values("pk")).exists()
+        if role not in readers:
+            assert not seen, f"{role} reads {label}"
+        elif label in ("health.riskarea", "health.quarantinesite"):
+            # Not personal data: everyone in the community reads them, whatever binds their role.
+            assert seen, f"{role} does not read {label}"

@@ -3,7 +3,8 @@
 Every refusal comes out this way: 400 invalid (with ``fields``, messages by field name) or a
 service's own code, 401 not_authenticated, 403 not_allowed (a service's ``require`` refused: the
 role may not take this action here) or permission_denied, 404 not_found, 405 method_not_allowed,
-409 stale_edit / duplicate_id_number (with ``existing``) / conflict.
+409 stale_edit / duplicate_id_number (with ``existing``) / conflict, 503 database_unavailable
+(with Retry-After).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,7 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from fangkong.core.actions import NotAllowed
-from fangkong.core.errors import ServiceError
+from fangkong.core.errors import DATABASE_DOWN_MESSAGE, DATABASE_RETRY_AFTER, ServiceError, is_database_down
 
 # Service refusals that are about the state of things, not the input.
 CONFLICT_CODES = {"stale_edit"}
@@ -34,6 +35,11 @@ def first_message(detail) -> str:
 
 
 def exception_handler(exc, context):
+    if is_database_down(exc):
+        # 503 with Retry-After: a phone keeps its queued scans and sends them again later.
+        return Response({"code": "database_unavailable", "message": DATABASE_DOWN_MESSAGE()},
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(DATABASE_RETRY_AFTER), "Cache-Control": "no-store"})
     if isinstance(exc, ServiceError | IntegrityError):
         set_rollback()  # as DRF does for its own exceptions, should requests run in a transaction
     if isinstance(exc, ServiceError):

@@ -20,10 +20,10 @@ MAY_NOT_CHANGE = _("Your role may look at this but not change it.")
 CREATE_PERSON = declare("core.create_person", STAFF, _("Your role may not add people."), reach=True)
 UPDATE_PERSON = declare("core.update_person", STAFF, MAY_NOT_CHANGE, reach=True)
 MOVE_PERSON = declare("core.move_person", STAFF, MAY_NOT_CHANGE, reach=True)
-DELETE_PERSON = declare("core.delete_person", STAFF, MAY_NOT_CHANGE, reach=True)
 CREATE_HOUSEHOLD = declare("core.create_household", STAFF, MAY_NOT_CHANGE, reach=True)
 UPDATE_HOUSEHOLD = declare("core.update_household", STAFF, MAY_NOT_CHANGE, reach=True)
-DELETE_HOUSEHOLD = declare("core.delete_household", STAFF, MAY_NOT_CHANGE, reach=True)
+# No delete_person or delete_household: nothing hard-deletes a person or a household (a person
+# moves out, a household is set vacant); the retention purge is the only deletion.
 # Any role that sees the person may ask; the reveal permission (granted per person) decides.
 REVEAL = declare("core.reveal", set(Role), _("Your role may not see personal numbers whole."), reach=True)
 READ_AUDIT_LOG = declare("core.read_audit_log", {Role.COMMAND_POST}, _("Only the command post reads the audit log."))

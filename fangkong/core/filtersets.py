@@ -8,6 +8,7 @@ refuses a value it cannot read (400); a page ignores it, as it ignores a stale b
 """
 
 import django_filters as filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import (
@@ -23,9 +24,27 @@ from fangkong.core.models import (
     Zone,
 )
 
+# The largest id a database key holds (PostgreSQL bigint; SQLite's integer is the same 8 bytes):
+# a larger number in a filter would fail in the database (a 500); the form refuses it first.
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A row id in a query: a whole number from 1 to MAX_ID ("1e19", "1.5" or "-3" are refused
+    with a message, so the API answers 400 instead of the database failing)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(filters.NumberFilter):
+    field_class = IdField
+
 
 class ZoneFilterSet(filters.FilterSet):
-    community = filters.NumberFilter(field_name="community_id")
+    community = IdFilter(field_name="community_id")
 
     class Meta:
         model = Zone
@@ -33,8 +52,8 @@ class ZoneFilterSet(filters.FilterSet):
 
 
 class GridFilterSet(filters.FilterSet):
-    community = filters.NumberFilter(field_name="community_id")
-    zone = filters.NumberFilter(field_name="zone_id")
+    community = IdFilter(field_name="community_id")
+    zone = IdFilter(field_name="zone_id")
 
     class Meta:
         model = Grid
@@ -42,8 +61,8 @@ class GridFilterSet(filters.FilterSet):
 
 
 class UnitFilterSet(filters.FilterSet):
-    community = filters.NumberFilter(field_name="community_id")
-    grid = filters.NumberFilter(field_name="grid_id")
+    community = IdFilter(field_name="community_id")
+    grid = IdFilter(field_name="grid_id")
 
     class Meta:
         model = Unit
@@ -51,9 +70,9 @@ class UnitFilterSet(filters.FilterSet):
 
 
 class BuildingFilterSet(filters.FilterSet):
-    community = filters.NumberFilter(field_name="community_id")
-    grid = filters.NumberFilter(field_name="grid_id")
-    unit = filters.NumberFilter(field_name="unit_id")
+    community = IdFilter(field_name="community_id")
+    grid = IdFilter(field_name="grid_id")
+    unit = IdFilter(field_name="unit_id")
     door_number = filters.CharFilter(field_name="door_number")
     control_status = filters.ChoiceFilter(choices=ControlStatus.choices)
     is_rental = filters.BooleanFilter()
@@ -64,9 +83,9 @@ class BuildingFilterSet(filters.FilterSet):
 
 
 class HouseholdFilterSet(filters.FilterSet):
-    community = filters.NumberFilter(field_name="community_id")
-    building = filters.NumberFilter(field_name="building_id")
-    grid = filters.NumberFilter(field_name="building__grid_id")
+    community = IdFilter(field_name="community_id")
+    building = IdFilter(field_name="building_id")
+    grid = IdFilter(field_name="building__grid_id")
     status = filters.ChoiceFilter(choices=HouseholdStatus.choices)
 
     class Meta:
@@ -82,10 +101,10 @@ class PersonFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("Search"),
                            help_text=_("Name, pinyin initials (zs), last 4 of ID or phone, or door number "
                                        "(564 or 564-101)."))
-    community = filters.NumberFilter(field_name="community_id")
-    household = filters.NumberFilter(field_name="household_id")
-    building = filters.NumberFilter(field_name="household__building_id")
-    grid = filters.NumberFilter(field_name="household__building__grid_id")
+    community = IdFilter(field_name="community_id")
+    household = IdFilter(field_name="household_id")
+    building = IdFilter(field_name="household__building_id")
+    grid = IdFilter(field_name="household__building__grid_id")
     residency = filters.ChoiceFilter(choices=Residency.choices)
     tag = filters.ChoiceFilter(field_name="tags__tag", choices=CareTag.choices)
 

@@ -75,3 +75,41 @@ class NotAllowedMiddleware:
         if wants_json(request):
             return JsonResponse({"ok": False, "code": exception.code, "message": exception.message}, status=403)
         return response_for_exception(request, PermissionDenied(exception.message))
+
+
+from .errors import DATABASE_DOWN_MESSAGE, DATABASE_RETRY_AFTER, is_database_down  # noqa: E402, F401
+
+
+def database_unavailable(request):
+    """503 with Retry-After: JSON for the API and for fetches that want it (the phone's outbox keeps
+    its queued writes and tries again; a 500 it would list as failed), the error page otherwise."""
+    from django.http import HttpResponse, JsonResponse
+    from django.template import loader
+    message = DATABASE_DOWN_MESSAGE()
+    if request.path.startswith("/api/") or wants_json(request):
+        response = JsonResponse({"ok": False, "code": "database_unavailable", "message": message}, status=503)
+    else:
+        response = HttpResponse(loader.get_template("500.html").render({}), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A page or fetch whose view found the database down answers 503 with Retry-After (the API
+    does the same in ``fangkong.api.errors``; failures before any view, in a middleware reading
+    the session, are answered by ``core.views.error_500``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_down(exception):
+            return None
+        import logging
+
+        logging.getLogger("fangkong.database").error("database unavailable: %s", exception)
+        return database_unavailable(request)

@@ -69,6 +69,48 @@ def forget_reaches(user) -> None:
     user.__dict__.pop("_fangkong_reaches", None)
 
 
+# --- What each role may READ, by object type (PIPL: the minimum its work needs) -------------
+#
+# Scope says where (community, grids, buildings); this table says what. A model listed here is
+# read only by the roles named (each still within its reach); a model not listed is read by
+# every role within its reach, as before. Writing is decided by WRITING_ROLES and the declared
+# actions, not here. tests/test_scope_matrix.py holds the same table: widening a role fails it.
+#
+# - staff (command post, grid leader and worker, building leader) and the district viewer read
+#   everything in their reach, as their work (and the district's oversight) needs;
+# - a sampler reads the people of its places (the sampler page: masked names, rooms, code status)
+#   and the test rounds, but no health record (key persons, measures, arrivals, reports, seals);
+# - a guard reads what the gate needs: the central-quarantine measures and their returns (the
+#   receive page), not the person files or the key-person register;
+# - a delivery volunteer reads the places (buildings, households: the doors of its runs), no
+#   person file and no health record.
+_STAFF_ROLES = ("command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer")
+_HEALTH_READERS = frozenset(_STAFF_ROLES)
+READ_ROLES: dict[str, frozenset[str]] = {
+    "core.person": frozenset({*_STAFF_ROLES, "sampler"}),
+    "health.keyperson": _HEALTH_READERS,
+    "health.statechange": _HEALTH_READERS,
+    "health.arrivalreport": _HEALTH_READERS,
+    "health.healthreport": _HEALTH_READERS,
+    "health.violation": _HEALTH_READERS,
+    "health.seal": _HEALTH_READERS,
+    "health.sealcheck": _HEALTH_READERS,
+    "health.transfer": _HEALTH_READERS,
+    "health.measure": frozenset({*_STAFF_ROLES, "guard"}),
+    "health.reception": frozenset({*_STAFF_ROLES, "guard"}),
+}
+# Registers that are not personal data, read by everyone with a role in the community, whatever
+# grids or buildings bind them: the grid worker registering an arrival needs the risk areas, and
+# the arrival page links to its origin area.
+COMMUNITY_READ = frozenset({"health.riskarea", "health.quarantinesite"})
+
+
+def may_read(role, model) -> bool:
+    """Whether the role reads rows of this model at all (READ_ROLES; unlisted: every role)."""
+    roles = READ_ROLES.get(model._meta.label_lower)
+    return roles is None or str(role) in roles
+
+
 def scope_q(model, user, write: bool = False) -> Q | None:
     """A Q for the rows of ``model`` the user may see (or change, with write=True).
 
@@ -85,14 +127,20 @@ def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
     paths = model.scope_paths
     condition = Q(pk__in=[])
     used = set()
+    label = model._meta.label_lower
     for reach in reaches(user):
         if write and reach.role not in WRITING_ROLES:
             continue
         if reach.role == Role.DISTRICT_ADMIN:
             # It creates communities and accounts (core/accounts.py); it reads no rows by it.
             continue
+        if not write and not may_read(reach.role, model):
+            continue
         in_community = Q(**{paths["community"]: reach.community_id})
         used.add("community")
+        if not write and label in COMMUNITY_READ:
+            condition |= in_community
+            continue
         if "owner" in paths and reach.role != Role.COMMAND_POST:
             # Rows that belong to whoever made them (an import job): the command post sees all
             # of its community's, everyone else only their own.

@@ -265,28 +265,6 @@ def move_person(actor, person: Person, household: Household | None, reason: str 
     return current
 
 
-@transaction.atomic
-def delete_person(actor, person: Person) -> None:
-    """Remove a person entered by mistake. People who really leave are moved out instead
-    (move_person with None), which keeps their file; the audit entry keeps the id either way."""
-    require(actor, can.DELETE_PERSON, person)
-    audit(actor, AuditAction.DELETE, person, person=None,
-          changes={"name": [person.name, ""], "id_number": [person.id_masked, ""]})
-    person.delete()
-
-
-@transaction.atomic
-def delete_household(actor, household: Household) -> None:
-    """Only a household nobody ever lived in can be deleted: residences are the history of who
-    lived where, so a used household is marked vacant instead."""
-    require(actor, can.DELETE_HOUSEHOLD, household)
-    if household.members.exists() or household.residences.exists():
-        raise ServiceError(_("This household has members or a history of residents; set its status to "
-                             "vacant instead of deleting it."), code="household_in_use")
-    audit(actor, AuditAction.DELETE, household, changes={"room": [household.room, ""]})
-    household.delete()
-
-
 REVEALABLE = {"id_number": _("ID number"), "phone": _("phone")}
 
 

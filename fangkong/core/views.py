@@ -355,12 +355,17 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    import sys
+
     from django.http import HttpResponseServerError, JsonResponse
     from django.template import loader
 
-    from .middleware import wants_json
+    from .middleware import database_unavailable, is_database_down, wants_json
 
-    # No database, no user, no context processors: the error may be in any of them.
+    # No database, no user, no context processors: the error may be in any of them. A database
+    # that does not answer (even from a middleware, before any view) is a 503 to try again.
+    if is_database_down(sys.exc_info()[1]):
+        return database_unavailable(request)
     if wants_json(request):
         return JsonResponse({"ok": False, "code": "server_error", "message": _("Server error")}, status=500)
     return HttpResponseServerError(loader.get_template("500.html").render({}))

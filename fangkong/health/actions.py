@@ -37,3 +37,8 @@ RECORD_REPORTS = declare("health.record_reports", STAFF, MAY_NOT_CHANGE, reach=T
 RECEIVE = declare("health.receive", STAFF | {Role.GUARD}, MAY_NOT_CHANGE, reach=True)
 # Turning daily reports on for whole buildings, grids or the community is a command post decision.
 REQUIRE_REPORTS = declare("health.require_reports", COMMAND_POST, ONLY_COMMAND_POST)
+# Letting a person leave central quarantine before the measure's end date (a test cleared them,
+# a transfer to hospital) is the command post's decision, with a reason; until then the gate
+# refuses the return.
+EARLY_RELEASE = declare("health.early_release", COMMAND_POST,
+                        _("Only the command post releases someone before their quarantine ends."))

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from fangkong.api.serializers import ErrorSerializer, ScopedRelatedField
 from fangkong.api.views import ReadOnlyScopedViewSet
+from fangkong.core.filtersets import IdFilter
 from fangkong.core.models import Person
 from fangkong.lib.masking import mask_id, mask_phone
 
@@ -93,7 +94,7 @@ class SetStateSerializer(serializers.Serializer):
 
 class KeyPersonFilterSet(filters.FilterSet):
     state = filters.ChoiceFilter(choices=State.choices)
-    building = filters.NumberFilter(field_name="person__household__building_id")
+    building = IdFilter(field_name="person__household__building_id")
 
     class Meta:
         model = KeyPerson
@@ -145,7 +146,7 @@ class StartMeasureSerializer(serializers.Serializer):
 
 
 class MeasureFilterSet(filters.FilterSet):
-    person = filters.NumberFilter(field_name="person_id")
+    person = IdFilter(field_name="person_id")
     kind = filters.ChoiceFilter(choices=MeasureKind.choices)
     active_on = filters.DateFilter(method="filter_active_on", label=_("Active on"))
 
@@ -283,8 +284,8 @@ class RecordReportSerializer(serializers.Serializer):
 
 
 class HealthReportFilterSet(filters.FilterSet):
-    person = filters.NumberFilter(field_name="person_id")
-    building = filters.NumberFilter(field_name="person__household__building_id")
+    person = IdFilter(field_name="person_id")
+    building = IdFilter(field_name="person__household__building_id")
 
     class Meta:
         model = HealthReport
@@ -340,7 +341,7 @@ class CheckSealSerializer(serializers.Serializer):
 
 
 class SealFilterSet(filters.FilterSet):
-    building = filters.NumberFilter(field_name="household__building_id")
+    building = IdFilter(field_name="household__building_id")
     open = filters.BooleanFilter(field_name="removed_on", lookup_expr="isnull", label=_("Still on the door"))
 
     class Meta:

@@ -670,9 +670,9 @@ def check_seal(actor, seal: Seal, result: str, on=None, note: str = "") -> SealC
         seal=seal, on=on, defaults={"community_id": seal.community_id, "result": result, "note": note[:200],
                                     "checked_by": actor if getattr(actor, "is_authenticated", False) else None,
                                     "at": timezone.now()})
-    if result == SealResult.BROKEN:
-        audit(actor, AuditAction.CHANGE, seal, fields=["seal_check"], reason=note,
-              changes={"seal": ["", SealResult.BROKEN]})
+    # Every check, intact or broken, is a change in the audit log (who looked at which door, when).
+    audit(actor, AuditAction.CHANGE, seal, fields=["seal_check"], reason=note,
+          changes={"seal": ["", result], "on": ["", on.isoformat()]})
     return check
 
 
@@ -713,6 +713,13 @@ def receive(actor, measure: Measure, *, next_days: int = 0, note: str = "", toda
     follows from today (unless a next measure is already planned)."""
     require(actor, can.RECEIVE, measure.person)
     today = _today(today)
+    if measure.kind == MeasureKind.CENTRAL and today < measure.end and not Reception.objects.filter(
+            measure=measure).exists():
+        # Received early, the register would show the person at home while they are still at
+        # the site: only the command post's early release (which moves the end) lets them back.
+        raise HealthError(_("%(name)s's central quarantine ends on %(end)s. Before then, only the command post "
+                            "can release them early, with a reason.")
+                          % {"name": measure.person.name, "end": measure.end.isoformat()}, code="not_due")
     reception, created = Reception.objects.get_or_create(
         measure=measure, defaults={"community_id": measure.community_id, "person_id": measure.person_id,
                                    "note": note[:200],
@@ -727,6 +734,28 @@ def receive(actor, measure: Measure, *, next_days: int = 0, note: str = "", toda
           changes={"received": ["", str(measure)]})
     add_timeline(measure.person, "reception", _("Back from central quarantine"), actor=actor)
     return reception
+
+
+@transaction.atomic
+def release_early(actor, measure: Measure, reason: str, today=None) -> Measure:
+    """The command post lets a person leave central quarantine before its end date: the measure
+    now ends today, with the reason in the audit log (the gate may then receive them)."""
+    require(actor, can.EARLY_RELEASE, measure)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise HealthError(_("Say why they are released early."), code="reason_required", field="reason")
+    today = _today(today)
+    if measure.kind != MeasureKind.CENTRAL or measure.cancelled:
+        raise HealthError(_("Only a central quarantine is released early."), code="not_central")
+    if measure.end <= today:
+        return measure
+    old_end = measure.end
+    Measure.objects.filter(pk=measure.pk).update(end=today)
+    measure.end = today
+    audit(actor, AuditAction.CHANGE, measure, person=measure.person, fields=["end"], reason=reason,
+          changes={"end": [old_end.isoformat(), today.isoformat()], "early_release": ["", reason]})
+    add_timeline(measure.person, "early_release", _("Released early from central quarantine"), actor=actor)
+    return measure
 
 
 @transaction.atomic

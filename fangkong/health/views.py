@@ -513,9 +513,13 @@ def measure_receive(request, pk):
         raise Http404
     form = ReceptionForm(request.POST)
     if form.is_valid():
-        services.receive(request.user, measure, next_days=form.cleaned_data["next_days"] or 0,
-                         note=form.cleaned_data["note"])
-        messages.success(request, _("%(name)s received.") % {"name": measure.person.name})
+        try:
+            services.receive(request.user, measure, next_days=form.cleaned_data["next_days"] or 0,
+                             note=form.cleaned_data["note"])
+        except services.HealthError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(name)s received.") % {"name": measure.person.name})
     return redirect(reverse("reception_list") + f"?day={measure.end + timedelta(days=1):%Y-%m-%d}")
 
 

@@ -1,6 +1,7 @@
 """Ledger pages: upload a ledger, check the preview, follow the import, download the error report;
 export people to .xlsx; download a blank template. The work is in fangkong.registry.ledger."""
 
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fangkong.core import services
 from fangkong.core.actions import allowed
 from fangkong.core.filtersets import PERSON_PARAMS
-from fangkong.core.models import Building, CareTag, Community, Grid, Household, Residency
+from fangkong.core.models import AuditAction, Building, CareTag, Community, Grid, Household, Residency
 from fangkong.core.pages import may
 from fangkong.core.scope import get_visible_or_404
 from fangkong.lib.masking import mask_id, mask_phone
@@ -27,6 +28,7 @@ from .ledger import columns
 from .ledger.exporter import ExportRefused, ExportScope, export_people, write_template
 from .ledger.jobs import is_stalled, progress
 from .ledger.reader import LedgerError, open_ledger
+from .ledger.report import masked_copy
 from .models import ImportJob, ImportStatus
 from .tasks import import_ledger
 
@@ -147,16 +149,50 @@ def import_start(request, pk):
 @login_required
 def import_progress(request, pk):
     job = _job(request.user, pk)
-    return render(request, "registry/ledger_job_progress.html", _job_context(job))
+    return render(request, "registry/ledger_job_progress.html",
+                  {**_job_context(job), "can_reveal": services.can_reveal(request.user)})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def import_errors(request, pk):
+    """The error report, masked like every export (GET). Whole ID numbers and phones only with
+    the reveal permission and a reason (POST with mode=reveal); every download is audited."""
     job = _job(request.user, pk)
     if not job.error_report:
         raise Http404
-    name = f"{Path(job.original_name).stem}.errors.xlsx"
-    return FileResponse(job.error_report.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+    name = Path(job.original_name).stem
+    if request.method == "POST" and request.POST.get("mode") == "reveal":
+        if not services.can_reveal(request.user):
+            raise PermissionDenied(_("Your role may not see personal numbers whole."))
+        form = RevealExportForm(request.POST)
+        if not form.is_valid():
+            return render(request, "registry/ledger_job_progress.html",
+                          {**_job_context(job), "reveal_form": form, "can_reveal": True}, status=400)
+        services.audit(request.user, AuditAction.EXPORT, job, community=job.community,
+                       fields=["id_number", "phone"], reason=form.cleaned_data["reason"],
+                       changes={"report": [job.reported, ""]})
+        response = FileResponse(job.error_report.open("rb"), as_attachment=True,
+                                filename=f"{name}.errors-whole.xlsx", content_type=XLSX)
+    else:
+        services.audit(request.user, AuditAction.EXPORT, job, community=job.community,
+                       changes={"report": [job.reported, ""]})
+        try:
+            with job.error_report.open("rb") as source:
+                masked = masked_copy(source)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            raise Http404 from None  # not a workbook any more (lost, cut short): nothing to give
+        response = FileResponse(_unlinked(masked), as_attachment=True, filename=f"{name}.errors.xlsx",
+                                content_type=XLSX)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _unlinked(path):
+    """An open handle on a temporary file that is already gone from the disk (POSIX)."""
+    handle = open(path, "rb")  # noqa: SIM115 - closed by the FileResponse
+    Path(path).unlink(missing_ok=True)
+    return handle
 
 
 @login_required

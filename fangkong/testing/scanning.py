@@ -113,7 +113,12 @@ def scan_person(round_: TestRound, tube_code: str, person_id: int, client_id: st
 
 def scan_many(round_: TestRound, scans, user) -> list[dict]:
     """A batch (the phone's offline queue, another sampling app): one answer per scan, in order,
-    each with the client id it was sent with."""
+    each with the client id it was sent with.
+
+    A role that may not scan in this round is refused once, for the whole batch, before anything
+    is read or written (NotAllowed: the API's 403 not_allowed): kept per scan, one request of a
+    read-only role would add thousands of refusal rows."""
+    require(user, can.SCAN, round_)
     answers = []
     for item, result in zip(scans, _scan_batch(round_, scans, user), strict=True):
         data = result.as_dict()

@@ -106,12 +106,15 @@ def test_out_of_scope_write_is_404_not_403(as_user, world):
 def test_read_only_role_write_is_403(as_user, world):
     for key in ["sampler", "guard", "delivery_volunteer", "district_viewer"]:
         client = as_user(key)
-        assert client.get(url(world.person_a)).status_code == 200
+        # The guard and the volunteer read no person file (core.scope.READ_ROLES): not found.
+        assert client.get(url(world.person_a)).status_code == (404 if key in ("guard", "delivery_volunteer")
+                                                                 else 200)
         response = post(client, url(world.person_a), {"note": "x", "version": 1}, "patch")
-        assert response.status_code == 403, key
-        assert response.json()["code"] == "permission_denied"
+        hidden = key in ("guard", "delivery_volunteer")
+        assert response.status_code == (404 if hidden else 403), key
+        assert response.json()["code"] == ("not_found" if hidden else "permission_denied")
         assert post(client, url(), new_person(world)).status_code == 403
-        assert client.delete(url(world.person_a)).status_code == 403
+        assert client.delete(url(world.person_a)).status_code == 405
     assert Person.objects.get(pk=world.person_a.pk).note == ""
 
 
@@ -325,12 +328,24 @@ def test_read_only_role_move_is_403(as_user, world):
     assert response.status_code == 403
 
 
-def test_delete_person_is_audited(as_user, world):
+def test_nobody_deletes_a_person_through_the_api(as_user, world):
+    """DELETE answers 405 for every role (the command post too): a person who leaves is moved out,
+    which keeps the key-person record, measures and timeline (issue 10 §4)."""
     pk = world.person_a.pk
-    assert as_user("building_leader").delete(url(world.person_a)).status_code == 204
-    assert not Person.objects.filter(pk=pk).exists()
-    entry = AuditEntry.objects.get(action=AuditAction.DELETE, object_type="person", object_id=str(pk))
-    assert entry.changes["id_number"][0] == world.person_a.id_masked
+    for key in ["building_leader", "command_post", "grid_leader"]:
+        response = as_user(key).delete(url(world.person_a))
+        assert response.status_code == 405, key
+        assert response.json()["code"] == "method_not_allowed"
+    assert Person.objects.filter(pk=pk, household=world.person_a.household_id).exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.DELETE, object_type="person").exists()
+
+
+def test_a_person_who_leaves_is_moved_out_and_keeps_their_file(as_user, world):
+    response = post(as_user("building_leader"), url(world.person_a, "move"), {"household": None, "reason": "迁出"})
+    assert response.status_code == 200, response.json()
+    person = Person.objects.get(pk=world.person_a.pk)
+    assert person.household_id is None
+    assert AuditEntry.objects.filter(action=AuditAction.MOVE, object_id=str(person.pk), reason="迁出").exists()
 
 
 def test_sex_and_birth_date_follow_a_resident_id(as_user, world):

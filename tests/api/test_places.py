@@ -73,14 +73,16 @@ def test_read_only_role_household_write_is_403(as_user, world):
     assert response.status_code == 403
 
 
-def test_household_with_history_cannot_be_deleted(as_user, world):
+def test_nobody_deletes_a_household_or_a_building_through_the_api(as_user, world):
     client = as_user("command_post")
-    response = client.delete(f"/api/households/{world.household_a1.pk}/")
-    assert response.status_code == 409
-    assert response.json()["code"] == "household_in_use"
     empty = Household.objects.create(community=world.community, building=world.building_a, room="909")
-    assert client.delete(f"/api/households/{empty.pk}/").status_code == 204
-    assert AuditEntry.objects.filter(action=AuditAction.DELETE, object_id=str(empty.pk)).exists()
+    for path in [f"/api/households/{world.household_a1.pk}/", f"/api/households/{empty.pk}/",
+                 f"/api/buildings/{world.building_a.pk}/"]:
+        response = client.delete(path)
+        assert response.status_code == 405, path
+        assert response.json()["code"] == "method_not_allowed"
+    assert Household.objects.filter(pk__in=[empty.pk, world.household_a1.pk]).count() == 2
+    assert not AuditEntry.objects.filter(action=AuditAction.DELETE).exists()
 
 
 # --- buildings --------------------------------------------------------------------------------

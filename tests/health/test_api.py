@@ -121,7 +121,11 @@ def test_a_seal_check_is_recorded_once_a_day(world, login, seal):
 
 
 def test_a_reading_role_may_not_check_a_seal(world, login, seal):
+    # The volunteer reads no health record (core.scope.READ_ROLES): the seal is not found; the
+    # district viewer reads it and is refused the write.
     response = post(login(world.users["delivery_volunteer"]), f"/api/seals/{seal.pk}/check/", {"result": "intact"})
+    assert response.status_code == 404
+    response = post(login(world.users["district_viewer"]), f"/api/seals/{seal.pk}/check/", {"result": "intact"})
     assert response.status_code == 403 and response.json()["code"] in REFUSED
     assert not SealCheck.objects.exists()
 

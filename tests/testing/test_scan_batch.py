@@ -9,6 +9,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fangkong.core.actions import NotAllowed
 from fangkong.core.models import Person
 from fangkong.core.operations import chosen_places
 from fangkong.testing import codes, scanning, services
@@ -68,12 +69,13 @@ def test_every_answer_of_the_single_scan_comes_back_in_order_inside_one_batch(wo
     assert not Tube.objects.filter(code="T2").exists()  # its only scan was refused: never opened
 
 
-def test_a_closed_round_and_a_role_that_does_not_scan_are_refused_for_every_scan_of_a_batch(world, test_round,
+def test_a_closed_round_refuses_every_scan_and_a_role_that_does_not_scan_the_whole_batch(world, test_round,
                                                                                           sampler, code_of):
-    guard = scanning.scan_many(test_round, [scan("T1", code_of(world.person_a), "g1"),
-                                            {"tube_code": "T1", "person_id": world.person_b.pk, "client_id": "g2"}],
-                               world.users["guard"])
-    assert [a["code"] for a in guard] == ["not_allowed", "not_allowed"]
+    with pytest.raises(NotAllowed):
+        scanning.scan_many(test_round, [scan("T1", code_of(world.person_a), "g1"),
+                                        {"tube_code": "T1", "person_id": world.person_b.pk, "client_id": "g2"}],
+                           world.users["guard"])
+    assert not Refusal.objects.exists()  # refused once, for the batch: nothing kept per scan
     test_round.closed_at = timezone.now()
     test_round.save()
     closed = scanning.scan_many(test_round, [scan("T1", code_of(world.person_a), "c1"),
@@ -328,3 +330,15 @@ def test_a_scan_follows_changes_of_the_rounds_buildings_and_of_the_users_reach(w
     round_.buildings.add(world.building_c)
     forget_reaches(leader)
     assert scanning.scan(round_, "T1", code_of(world.person_c), "r5", leader).code == "accepted"
+
+
+@pytest.mark.parametrize("role", ["guard", "delivery_volunteer", "district_viewer"])
+def test_a_read_only_roles_batch_is_refused_once_and_writes_nothing(world, login, test_round, code_of, role):
+    """Issue 10 §4: one request of a role that may not scan used to add a refusal row per scan."""
+    client = login(world.users[role])
+    response = client.post(f"/api/testrounds/{test_round.pk}/scans/", {"scans": [
+        {"tube_code": "T1", "person_code": code_of(world.person_a), "client_id": f"r{i}"} for i in range(300)]},
+        content_type="application/json")
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "not_allowed"
+    assert not Refusal.objects.exists() and not Sample.objects.exists() and not Tube.objects.exists()

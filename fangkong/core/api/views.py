@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from fangkong.api.serializers import ErrorSerializer
-from fangkong.api.views import Conflict, ReadOnlyScopedViewSet
+from fangkong.api.views import ReadOnlyScopedViewSet
 from fangkong.core import filtersets, services
 from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
 
@@ -50,27 +50,26 @@ class BuildingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnly
 
 
 @extend_schema_view(list=extend_schema(summary="Households you can see"))
-class HouseholdViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-                       ReadOnlyScopedViewSet):
+class HouseholdViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyScopedViewSet):
+    """No DELETE (405): a household is the history of who lived where; one nobody lives in is
+    set vacant. Nothing hard-deletes a person, household or building (issue 10)."""
+
     model = Household
     serializer_class = serializers.HouseholdSerializer
     filterset_class = filtersets.HouseholdFilterSet
     select_related = ("building",)
-    conflicts = ("update", "partial_update", "destroy")
-
-    def perform_destroy(self, instance):
-        try:
-            services.delete_household(self.request.user, instance)
-        except services.ServiceError as error:
-            raise Conflict(error.message, code=error.code) from None
+    conflicts = ("update", "partial_update")
 
 
 @extend_schema_view(
     list=extend_schema(summary="Persons you can see (ID numbers and phones masked)"),
     retrieve=extend_schema(summary="One person (ID number and phone masked)"),
 )
-class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-                    ReadOnlyScopedViewSet):
+class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyScopedViewSet):
+    """No DELETE (405): a person who leaves is moved out (POST move with household null and a
+    reason), which keeps their file, key-person record and history; the only deletion of personal
+    data is the retention purge."""
+
     model = Person
     serializer_class = serializers.PersonSerializer
     filterset_class = filtersets.PersonFilterSet
@@ -78,9 +77,6 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Des
     prefetch_related = ("tags",)
     read_actions = ("reveal",)
     conflicts = ("create", "update", "partial_update", "move")
-
-    def perform_destroy(self, instance):
-        services.delete_person(self.request.user, instance)
 
     @extend_schema(
         summary="See an ID number or phone whole",

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fangkong.core.models import Community
 from fangkong.registry.ledger.importer import import_people
 from fangkong.registry.ledger.reader import LedgerError
+from fangkong.registry.ledger.report import masked_copy
 
 
 class Command(BaseCommand):
@@ -58,6 +59,10 @@ class Command(BaseCommand):
                                              ensure_ascii=False))
                 sys.exit(2)
             raise CommandError(error.message, returncode=2) from None
+        if result.error_report:
+            # Beside the input file, where anyone with the folder reads it: masked like every
+            # export (the whole rows stay in the ledger the operator already holds).
+            masked_copy(result.error_report, out=result.error_report)
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
         else:
