@@ -82,4 +82,6 @@ def test_queries_do_not_grow_with_buildings(day_world, today):
     with CaptureQueriesContext(connection) as large:
         figures = daily_figures(user, today)
     assert figures.communities[day_world.community.pk]["figures"]["persons"] == 15
-    assert len(large.captured_queries) == len(small.captured_queries) <= 20
+    # Constant whatever the size; and a few per figure group: 17 for core, registry, health,
+    # testing and staff, and the supplies app's own figures (4) with its community settings.
+    assert len(large.captured_queries) == len(small.captured_queries) <= 24
