@@ -15,3 +15,12 @@ class HealthConfig(AppConfig):
         hooks.register("person_block", "fangkong.health.panels.person_block", order=10)
         hooks.register("household_block", "fangkong.health.panels.household_block", order=10)
         hooks.register("start_item", "fangkong.health.start.start_items", order=20)
+
+        from fangkong.core import events
+
+        events.answer("sealed_household_ids", "fangkong.health.answers.sealed_household_ids")
+        events.answer("missing_reports", "fangkong.health.answers.missing_reports")
+        events.answer("key_persons", "fangkong.health.answers.key_persons")
+        from .answers import record_door_seen
+
+        events.door_seen.connect(record_door_seen, dispatch_uid="health-door-seen")

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core import events
 from fangkong.core.actions import require, require_all
 from fangkong.core.bulk import BulkInsert
 from fangkong.core.models import AuditAction, AuditEntry, Person, Role, RoleAssignment, TimelineEntry
@@ -372,10 +372,8 @@ def _building_leaders(community, building_ids) -> dict[int, int]:
     leaders: dict[int, int] = {}
     for building_id, user_id in rows:
         leaders.setdefault(building_id, user_id)
-    if apps.is_installed("fangkong.staff"):  # "who looks after this door": the assignment first
-        from fangkong.staff.services import responsible_users
-
-        leaders.update(responsible_users(building_ids))
+    # "Who looks after this door": the app that keeps assignments answers first, where installed.
+    leaders.update(events.ask("responsible_users", building_ids, default={}))
     return leaders
 
 
@@ -673,6 +671,8 @@ def check_seal(actor, seal: Seal, result: str, on=None, note: str = "") -> SealC
     # Every check, intact or broken, is a change in the audit log (who looked at which door, when).
     audit(actor, AuditAction.CHANGE, seal, fields=["seal_check"], reason=note,
           changes={"seal": ["", result], "on": ["", on.isoformat()]})
+    events.seal_checked.send(sender=SealCheck, community_id=seal.community_id, household=seal.household, on=on,
+                             broken=result == SealResult.BROKEN)
     return check
 
 

@@ -16,18 +16,16 @@ class StaffConfig(AppConfig):
         hooks.register("start_item", "fangkong.staff.panels.my_five_item", order=31)
 
         # A broken seal is detected where health records the check, whichever page or phone sent
-        # it: staff listens there and raises the task for whoever answers for the door (§5).
-        from django.db.models.signals import post_save
+        # it: staff listens to core's event there and raises the task for whoever answers for the
+        # door (§5); and it answers "who looks after this door" for the key-person register.
+        from fangkong.core import events
 
-        from fangkong.health.models import SealCheck
+        events.seal_checked.connect(_seal_checked, dispatch_uid="staff-broken-seal-task")
+        events.answer("responsible_users", "fangkong.staff.services.responsible_users")
 
-        post_save.connect(_seal_checked, sender=SealCheck, dispatch_uid="staff-broken-seal-task")
 
-
-def _seal_checked(sender, instance, **kwargs):
-    from fangkong.health.models import SealResult
-
+def _seal_checked(sender, household, on, broken, **kwargs):
     from .checks import task_for_broken_seal
 
-    if instance.result == SealResult.BROKEN:
-        task_for_broken_seal(instance.seal, instance.on)
+    if broken:
+        task_for_broken_seal(household, on)

@@ -12,10 +12,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core import events
 from fangkong.core.actions import require
 from fangkong.core.models import AuditAction, Building, Community, Household
 from fangkong.core.services import audit
-from fangkong.health.models import Seal
 
 from . import actions
 from .models import (
@@ -205,11 +205,12 @@ def disinfection_today(user, community: Community, day: dt.date) -> dict:
 
 
 def _sealed(day):
-    return Seal.objects.filter(sealed_on__lte=day).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=day))
+    """The ids of the households sealed that day, as health control answers it (none without it)."""
+    return events.ask("sealed_household_ids", day, default=Household.objects.none().values("pk"))
 
 
-def open_seal(household: Household, day: dt.date) -> Seal | None:
-    return _sealed(day).filter(household=household).first()
+def is_sealed(household: Household, day: dt.date) -> bool:
+    return Household.objects.filter(pk=household.pk, pk__in=_sealed(day)).exists()
 
 
 @transaction.atomic
@@ -225,7 +226,7 @@ def log_garbage(actor, household: Household, status: str, client_id: str,
         return existing, False
     if status not in GarbageStatus.values:
         _refuse("bad_status", _("Garbage: collected, not put out, refused or bag left."), "status")
-    if not _sealed(day).filter(household=household).exists():
+    if not is_sealed(household, day):
         _refuse("not_sealed", _("Household: %(household)s is not sealed; garbage is logged for sealed doors.")
                 % {"household": household}, "household")
     row = GarbageCollection(community_id=household.community_id, grid_id=household.building.grid_id,
@@ -245,13 +246,13 @@ def log_garbage(actor, household: Household, status: str, client_id: str,
 def garbage_today(user, community: Community, day: dt.date, building=None) -> dict:
     """Sealed doors the user sees with today's garbage status; the uncollected (anything but
     "collected", or nothing logged) first."""
-    seals = (_sealed(day).filter(community=community, household__in=Household.objects.visible_to(user))
-             .select_related("household__building").order_by("household__building__door_sort",
-                                                              "household__room_sort"))
+    households = (Household.objects.visible_to(user).filter(community=community, pk__in=_sealed(day))
+                  .select_related("building").order_by("building__door_sort", "room_sort"))
     if building is not None:
-        seals = seals.filter(household__building=building)
-    statuses = latest_garbage(day, seals.values("household_id"))
-    lines = [{"household": s.household, "status": statuses.get(s.household_id, "")} for s in seals]
+        households = households.filter(building=building)
+    households = list(households)
+    statuses = latest_garbage(day, [h.pk for h in households])
+    lines = [{"household": h, "status": statuses.get(h.pk, "")} for h in households]
     uncollected = [line for line in lines if line["status"] != GarbageStatus.COLLECTED]
     return {"lines": sorted(lines, key=lambda line: line["status"] == GarbageStatus.COLLECTED),
             "uncollected": uncollected, "collected": len(lines) - len(uncollected)}
@@ -266,7 +267,7 @@ def latest_garbage(day: dt.date, household_ids) -> dict[int, str]:
 def uncollected_households(user, community: Community, day: dt.date) -> list[Household]:
     """Sealed households whose garbage was not collected today (for the dashboard and the page)."""
     households = list(Household.objects.visible_to(user).filter(
-        community=community, pk__in=_sealed(day).values("household_id"))
+        community=community, pk__in=_sealed(day))
         .select_related("building").order_by("building__door_sort", "room_sort"))
     statuses = latest_garbage(day, [h.pk for h in households])
     return [h for h in households if statuses.get(h.pk) != GarbageStatus.COLLECTED]
@@ -299,14 +300,13 @@ def _rule_task(key: str, community_id: int, title: str, owner: Worker, building,
     return task
 
 
-def task_for_broken_seal(seal: Seal, day: dt.date) -> Task | None:
-    """A broken seal is a task today for whoever answers for the door (once a day per seal).
-    Called when health records the check (the post_save of SealCheck, see ``staff.apps``)."""
-    household = seal.household
+def task_for_broken_seal(household: Household, day: dt.date) -> Task | None:
+    """A broken seal is a task today for whoever answers for the door (once a day per door).
+    Called when health records the check (core's ``seal_checked`` event, see ``staff.apps``)."""
     owner = answerable_for(household, day)
     if owner is None:  # nobody answers for the door: the coverage page already shows the gap
         return None
-    return _rule_task(f"seal:{seal.pk}:{day.isoformat()}", seal.community_id,
+    return _rule_task(f"seal:{household.pk}:{day.isoformat()}", household.community_id,
                       _("Broken seal at %(door)s: go and see, re-seal, report") % {"door": household}, owner,
                       household.building, day)
 
@@ -334,18 +334,9 @@ def tasks_for_missing_reports(community: Community, day: dt.date, now=None) -> i
 
 
 def _missing(community: Community, day: dt.date) -> list[tuple[int, str, int]]:
-    """(building id, door, people) under a measure today with no report: health's own query, for the
-    whole community (the rule runs for everyone, not for one user's scope)."""
-    from fangkong.health.services import missing_reports
-
-    class Everyone:  # health's query is scoped by user: the rule reads the community as the system
-        is_authenticated = True
-        is_superuser = True
-        is_active = True
-
-    rows = missing_reports(Everyone(), day)
-    return [(r["household__building_id"], r["household__building__door_number"], r["missing"])
-            for r in rows.filter(community=community)]
+    """(building id, door, people) under a measure today with no report, for the whole community
+    (the rule runs for everyone, not for one user's scope), as health control answers it."""
+    return events.ask("missing_reports", community, day, default=[])
 
 
 __all__ = ["StaffError", "record_spot_check", "open_findings", "log_disinfection", "disinfection_today",

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import Building, Community, Grid, Household, Person
 from fangkong.core.scope import ScopedQuerySet
-from fangkong.health.models import KeyPerson
 from fangkong.lib.masking import mask_phone
 
 from .scope import StaffQuerySet
@@ -195,8 +194,9 @@ class Assignment(models.Model):
                                  verbose_name=_("building"))
     household = models.ForeignKey(Household, models.CASCADE, null=True, blank=True, related_name="+",
                                   verbose_name=_("household"))
-    key_person = models.ForeignKey(KeyPerson, models.CASCADE, null=True, blank=True, related_name="+",
-                                   verbose_name=_("key person"))
+    # A key person is answered for as the person (health's register says who is one: core/events.py).
+    person = models.ForeignKey(Person, models.CASCADE, null=True, blank=True, related_name="+",
+                               verbose_name=_("key person"))
     started_on = models.DateField(_("from"), default=timezone.localdate)
     ended_on = models.DateField(_("until"), null=True, blank=True)
 
@@ -210,7 +210,7 @@ class Assignment(models.Model):
                    models.Index(fields=["worker", "ended_on"])]
 
     def __str__(self):
-        target = self.household or self.key_person or self.building
+        target = self.household or self.person or self.building
         return f"{self.worker} · {target}"
 
 

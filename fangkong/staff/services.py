@@ -17,11 +17,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core import events
 from fangkong.core.actions import require
 from fangkong.core.errors import ServiceError
-from fangkong.core.models import AuditAction, Building, Community, Grid, Household
+from fangkong.core.models import AuditAction, Building, Community, Grid, Household, Person
 from fangkong.core.services import audit
-from fangkong.health.models import KeyPerson
 from fangkong.lib import phone as phones
 
 from . import actions
@@ -223,23 +223,23 @@ def available_q(today: dt.date, prefix="") -> Q:
 
 @transaction.atomic
 def assign(actor, worker: Worker, *, building: Building | None = None, household: Household | None = None,
-           key_person: KeyPerson | None = None, today: dt.date | None = None) -> Assignment:
+           person: Person | None = None, today: dt.date | None = None) -> Assignment:
     """包保: the worker answers for one building, household or key person from today."""
     today = today or timezone.localdate()
-    targets = [t for t in (building, household, key_person) if t is not None]
+    targets = [t for t in (building, household, person) if t is not None]
     if len(targets) != 1:
         _refuse("one_target", _("Assign to one building, one household or one key person."), "target")
     if household:
         kind, building = AssignmentKind.HOUSEHOLD, household.building
-    elif key_person:
+    elif person:
         kind = AssignmentKind.KEY_PERSON
-        person_household = key_person.person.household
+        person_household = person.household
         building = person_household.building if person_household else None
     else:
         kind = AssignmentKind.BUILDING
     target = targets[0]
     row = Assignment(community_id=target.community_id, worker=worker, kind=kind, building=building,
-                     grid_id=building.grid_id if building else None, household=household, key_person=key_person,
+                     grid_id=building.grid_id if building else None, household=household, person=person,
                      started_on=today)
     # The reach is judged on the building (a saved row): a grid leader assigns in their grids only.
     require(actor, actions.ASSIGN, building or target.community_id)
@@ -248,7 +248,7 @@ def assign(actor, worker: Worker, *, building: Building | None = None, household
         _refuse("worker_unavailable", _("Worker: %(name)s is off sick or has left; choose someone who is here.")
                 % {"name": worker.name}, "worker")
     same = Assignment.objects.filter(worker=worker, kind=kind, ended_on__isnull=True, building=building,
-                                     household=household, key_person=key_person)
+                                     household=household, person=person)
     if same.exists():
         _refuse("already_assigned", _("%(name)s already answers for this.") % {"name": worker.name}, "worker")
     row.save()
@@ -272,7 +272,7 @@ def hand_over(actor, assignment: Assignment, worker: Worker, today: dt.date | No
     today = today or timezone.localdate()
     end_assignment(actor, assignment, today)
     return assign(actor, worker, building=assignment.building if assignment.kind == AssignmentKind.BUILDING else None,
-                  household=assignment.household, key_person=assignment.key_person, today=today)
+                  household=assignment.household, person=assignment.person, today=today)
 
 
 def responsible_for(building_ids, today: dt.date | None = None) -> dict[int, Worker]:
@@ -311,20 +311,21 @@ def coverage(user, community_ids=None, today: dt.date | None = None) -> Coverage
     today = today or timezone.localdate()
     active = Assignment.objects.filter(ended_on__isnull=True).filter(available_q(today, "worker__"))
     buildings = Building.objects.visible_to(user).select_related("grid")
-    keypersons = KeyPerson.objects.visible_to(user).select_related("person__household__building")
+    # The key persons as health control's register says (none where it is not installed).
+    keypersons = (events.ask("key_persons", user, community_ids, default=Person.objects.none())
+                  .select_related("household__building"))
     if community_ids is not None:
         buildings = buildings.filter(community_id__in=community_ids)
-        keypersons = keypersons.filter(community_id__in=community_ids)
     result = Coverage(n_buildings=buildings.count(), n_keypersons=keypersons.count())
     result.buildings_uncovered = list(
         buildings.exclude(pk__in=active.filter(kind=AssignmentKind.BUILDING).values("building_id"))
         .order_by("grid__number", "door_sort"))
     result.keypersons_uncovered = list(
-        keypersons.exclude(pk__in=active.filter(kind=AssignmentKind.KEY_PERSON).values("key_person_id"))
-        .order_by("rank", "id"))
+        keypersons.exclude(pk__in=active.filter(kind=AssignmentKind.KEY_PERSON).values("person_id"))
+        .order_by("name", "id"))
     result.handovers = list(
         Assignment.objects.visible_to(user).filter(ended_on__isnull=True).exclude(available_q(today, "worker__"))
-        .select_related("worker", "building", "household__building", "key_person__person")
+        .select_related("worker", "building", "household__building", "person")
         .order_by("worker__name", "id"))
     return result
 
@@ -571,18 +572,14 @@ def _visit_reaches_seals_and_garbage(actor, tick: FiveTick, household: Household
     check in health control (through its service, so a broken seal alerts the command post and
     raises its task) and today's garbage log. Nothing is kept on a second list; the tick only
     remembers what was answered. In the tick's transaction: refused there, the tick is not kept."""
-    from fangkong.health import services as health
-    from fangkong.health.models import SealResult
-
     from . import checks
     from .models import GarbageStatus
 
-    seal = checks.open_seal(household, day)
-    if seal is None:
+    if not checks.is_sealed(household, day):
         return
     if tick.seal_intact is not None:
-        health.check_seal(actor, seal, SealResult.INTACT if tick.seal_intact else SealResult.BROKEN, on=day,
-                          note=_("Daily-five visit by %(worker)s") % {"worker": tick.worker.name})
+        events.door_seen.send(sender=FiveTick, actor=actor, household=household, on=day, seal_intact=tick.seal_intact,
+                              note=_("Daily-five visit by %(worker)s") % {"worker": tick.worker.name})
     if tick.garbage_collected is not None:
         checks.log_garbage(actor, household, GarbageStatus.COLLECTED if tick.garbage_collected else GarbageStatus.LEFT,
                            f"{tick.client_id[:56]}:garbage", day=day)

@@ -139,7 +139,7 @@ def worker_detail(request, pk):
     return render(request, "staff/worker_detail.html", {
         "worker": worker, "health_choices": WorkerHealth.choices,
         "assignments": worker.assignments.filter(ended_on__isnull=True).select_related(
-            "building", "household__building", "key_person__person"),
+            "building", "household__building", "person"),
         "duties": worker.duties.filter(ends_at__gt=timezone.now()).select_related("post", "shift")[:30],
         "teams": Team.objects.filter(members__worker=worker)})
 

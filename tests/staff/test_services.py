@@ -85,9 +85,9 @@ def test_coverage_lists_key_persons_nobody_answers_for(world):
     command = world.users["command_post"]
     kp = KeyPerson.objects.create(community=world.community, person=world.person_a, state=State.CLOSE_CONTACT,
                                   since=timezone.localdate(), colour=Colour.RED)
-    assert kp in services.coverage(command, [world.community.pk]).keypersons_uncovered
-    services.assign(command, worker(world), key_person=kp)
-    assert kp not in services.coverage(command, [world.community.pk]).keypersons_uncovered
+    assert kp.person in services.coverage(command, [world.community.pk]).keypersons_uncovered
+    services.assign(command, worker(world), person=kp.person)
+    assert kp.person not in services.coverage(command, [world.community.pk]).keypersons_uncovered
 
 
 def test_grid_screen_shows_buildings_in_door_order_with_gaps(world):
