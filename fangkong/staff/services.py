@@ -569,9 +569,10 @@ def tick_five(actor, household: Household, item: str, client_id: str, *, seal_in
 
 def _visit_reaches_seals_and_garbage(actor, tick: FiveTick, household: Household, day: dt.date) -> None:
     """What a visit saw at a sealed door goes where the rest of the community reads it: the seal's
-    check in health control (through its service, so a broken seal alerts the command post and
-    raises its task) and today's garbage log. Nothing is kept on a second list; the tick only
-    remembers what was answered. In the tick's transaction: refused there, the tick is not kept."""
+    check (core's ``door_seen`` event, which health control records through its own service, so a
+    broken seal alerts the command post and raises its task) and today's garbage log. Nothing is
+    kept on a second list; the tick only remembers what was answered. In the tick's transaction:
+    refused there, the tick is not kept."""
     from . import checks
     from .models import GarbageStatus
 
