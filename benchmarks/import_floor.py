@@ -140,8 +140,8 @@ def cpu_now() -> float:
 
 
 def sqlite_cache(connection):
-    """Every side gets the page cache the importer takes for itself (see importer._sqlite_cache)."""
-    from fangkong.registry.ledger.importer import SQLITE_CACHE_KIB
+    """Every side gets the page cache the importer takes for itself (see core.sql.sqlite_page_cache)."""
+    from fangkong.core.sql import SQLITE_CACHE_KIB
 
     with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")

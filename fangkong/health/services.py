@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from fangkong.core import events
 from fangkong.core.actions import require, require_all
-from fangkong.core.bulk import BulkInsert
 from fangkong.core.models import AuditAction, AuditEntry, Person, Role, RoleAssignment, TimelineEntry
 from fangkong.core.services import ServiceError, add_timeline, audit
+from fangkong.core.sql import BulkInsert
 from fangkong.lib.fever import FEVER_FROM
 
 from . import actions as can
@@ -306,7 +306,7 @@ def set_state_many(actor, community, person_ids, state: str, *, on=None, reason:
                    only_from=None) -> int:
     """set_state for many persons of one community at once (a lab's results for a whole round):
     the same rows (key person, transition, audit entry, timeline entry), in a few plain INSERTs per
-    few thousand persons (core.bulk: bulk_create's value preparation doubled a round's result
+    few thousand persons (core.sql: bulk_create's value preparation doubled a round's result
     import), never a statement per person. Persons now in a state of ``keep`` are left alone;
     with ``only_from``, only persons now in one of those states move. Returns how many moved."""
     require(actor, can.SET_STATE, community)

@@ -13,13 +13,13 @@ import datetime as dt
 import threading
 from dataclasses import dataclass, field, replace
 
-from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core import services as core
+from fangkong.core import sql
 from fangkong.core.actions import allowed, require
 from fangkong.core.fieldtime import trusted_time
 from fangkong.core.models import AuditAction
@@ -41,8 +41,6 @@ from .services import (
     local_time,
     must_test,
     place_label,
-    sql_rows,
-    table_name,
 )
 
 # One scan and a batch (the phone's queue, another sampling app) take the same steps, in
@@ -320,31 +318,16 @@ def _again(result):
 
 
 SAMPLE_COLUMNS = ("community_id", "round_id", "tube_id", "person_id", "client_id", "scanned_by_id", "at", "void")
-SAMPLES_PER_INSERT = 100  # up to this many a multi-row INSERT; more, on PostgreSQL, a COPY
 
 
 def _insert_samples(round_, samples, by) -> None:
-    """The accepted swabs ((person id, client id, time, tube) each) in one statement: a plain
-    multi-row INSERT for a few (one round trip: a COPY takes two), a COPY on PostgreSQL for
-    more (for thousands, building and binding an INSERT costs more than the rest of the batch).
-    A unique conflict raises IntegrityError either way (COPY's wrapped as Django's), so the
+    """The accepted swabs ((person id, client id, time, tube) each) in one statement (a COPY on
+    PostgreSQL for many: core.sql.insert_rows). A unique conflict raises IntegrityError, so the
     batch is decided again."""
     adapt = connection.ops.adapt_datetimefield_value
-    rows = [(round_.community_id, round_.pk, tube.pk, person_id, client_id, by.pk if by else None, adapt(at), False)
-            for person_id, client_id, at, tube in samples]
-    table = table_name(Sample)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) > SAMPLES_PER_INSERT:
-            with connection.wrap_database_errors, cursor.cursor.copy(
-                    f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        one = f"({_marks(SAMPLE_COLUMNS)})"
-        for start in range(0, len(rows), SAMPLES_PER_INSERT):  # SQLite's limit on parameters
-            chunk = rows[start:start + SAMPLES_PER_INSERT]
-            cursor.execute(f"INSERT INTO {table} ({', '.join(SAMPLE_COLUMNS)}) VALUES {', '.join([one] * len(chunk))}",
-                           [value for row in chunk for value in row])
+    sql.insert_rows(Sample, SAMPLE_COLUMNS, [
+        (round_.community_id, round_.pk, tube.pk, person_id, client_id, by.pk if by else None, adapt(at), False)
+        for person_id, client_id, at, tube in samples])
 
 
 # The lookups of a scan by their own keys (tubes, client ids, person codes, a round's places) are
@@ -356,49 +339,34 @@ def _insert_samples(round_, samples, by) -> None:
 
 
 
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _in(column: str, values) -> tuple[str, list]:
-    """``column IN (...)`` and its parameters; on PostgreSQL ``= ANY(array)``, one parameter
-    however many values (psycopg scans the SQL text for placeholders at every execution)."""
-    values = list(values)
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({_marks(values)})", values
-
-
-
-
 def _lock_tubes(round_, tube_codes) -> dict[str, Tube]:
     """The batch's tubes that exist, locked (in code order: two batches lock in the same order)."""
     if not tube_codes:
         return {}
-    in_codes, params = _in("code", sorted(tube_codes))
-    sql = (f"SELECT id, code, round_id, n, pool_size, point, closed_at FROM {table_name(Tube)}"
-           f" WHERE community_id = %s AND {in_codes} ORDER BY code")
+    in_codes, params = sql.in_list("code", sorted(tube_codes))
+    statement = (f"SELECT id, code, round_id, n, pool_size, point, closed_at FROM {sql.table(Tube)}"
+                 f" WHERE community_id = %s AND {in_codes} ORDER BY code")
     if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+        statement += " FOR UPDATE"
     # closed_at is only ever compared with None here (SQLite returns it as text).
+    found = sql.rows(statement, [round_.community_id, *params])
     return {code: Tube(pk=pk, code=code, round_id=round_id, n=n, pool_size=pool_size, point=point,
                        closed_at=closed_at)
-            for pk, code, round_id, n, pool_size, point, closed_at in sql_rows(sql, [round_.community_id, *params])}
+            for pk, code, round_id, n, pool_size, point, closed_at in found}
 
 
 def _count_tubes(tubes) -> None:
     """The new counts of tubes this batch swabbed into (locked by _lock_tubes), one statement."""
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table_name(Tube)} SET n = %s, closed_at = %s WHERE id = %s", [
-            (tube.n, connection.ops.adapt_datetimefield_value(tube.closed_at), tube.pk) for tube in tubes])
+    sql.execute_many(f"UPDATE {sql.table(Tube)} SET n = %s, closed_at = %s WHERE id = %s", [
+        (tube.n, connection.ops.adapt_datetimefield_value(tube.closed_at), tube.pk) for tube in tubes])
 
 
 def _known_codes(keys) -> dict[str, tuple[int, int]]:
     """{key: (person id, version)} of the person codes with these keys."""
     if not keys:
         return {}
-    in_keys, params = _in('"key"', keys)
-    rows = sql_rows(f'SELECT "key", person_id, version FROM {table_name(PersonCode)} WHERE {in_keys}', params)
+    in_keys, params = sql.in_list('"key"', keys)
+    rows = sql.rows(f'SELECT "key", person_id, version FROM {sql.table(PersonCode)} WHERE {in_keys}', params)
     return {key: (person_id, version) for key, person_id, version in rows}
 
 
@@ -407,9 +375,9 @@ def _earlier_answers(round_, client_ids) -> dict:
     and refusals; a second only for client ids that were accepted (their tube and person)."""
     if not client_ids:
         return {}
-    in_ids, params = _in("client_id", client_ids)
-    rows = sql_rows(f"SELECT client_id, '', '' FROM {table_name(Sample)} WHERE round_id = %s AND {in_ids}"
-                    f" UNION ALL SELECT client_id, code, message FROM {table_name(Refusal)}"
+    in_ids, params = sql.in_list("client_id", client_ids)
+    rows = sql.rows(f"SELECT client_id, '', '' FROM {sql.table(Sample)} WHERE round_id = %s AND {in_ids}"
+                    f" UNION ALL SELECT client_id, code, message FROM {sql.table(Refusal)}"
                     f" WHERE round_id = %s AND {in_ids}",
                     [round_.pk, *params, round_.pk, *params])
     answers, sampled = {}, []
@@ -445,7 +413,7 @@ def _persons_to_test(round_, user, person_ids, *, live: bool = True) -> dict[int
     places = None if round_.retest_of_id else chosen_places(round_)
     ids = sorted(person_ids)
     found = {}
-    for pk, name, door, room, *sample in _run_compiled(_persons_query(round_, user, places, len(ids), live), ids):
+    for pk, name, door, room, *sample in _persons_query(round_, user, places, len(ids), live).run(ids):
         at, tube, point = sample or (None, None, None)
         found[pk] = _ToTest(name, place_label((door, room)),
                             {"tube": tube, "point": point, "at": local_time(at)} if tube is not None else None)
@@ -454,55 +422,60 @@ def _persons_to_test(round_, user, person_ids, *, live: bool = True) -> dict[int
 
 # A single scan builds the same query of must_test every time: the same round, the same user,
 # one person id. Building and compiling it through the ORM is the largest part of a scan's own
-# CPU, so each database connection keeps the compiled statement for the inputs it depends on
-# (everything must_test and visible_to read: the round's fields and places, the user and their
-# reach) and only puts the person ids in. It is still must_test's query, with its scope.
+# CPU, so each database connection keeps the compiled statement (core.sql.SlotQuery) and only
+# puts the person ids in. It is still must_test's query, with its scope.
+#
+# The key is derived, not listed: the round is handed to must_test through _Reads, which records
+# every field must_test reads and its value, and a kept query is used again only while all of
+# them still hold. A rule that reads one more field of the round is keyed on it without anyone
+# remembering to. What the user side reads (who they are, their reach) is database state, not
+# fields, so it is in the key as the scope sees it: ``reaches(user)``; and so is must_test itself,
+# the rule the query was compiled under.
 _compiled = threading.local()
-_ID_SLOT = -(10**12)  # stands for the k-th person id while compiling: no id is negative
 COMPILED_KEPT = 64
 
 
-def _persons_query(round_, user, places, count: int, live: bool):
-    key = (connection.alias, round_.pk, round_.community_id, round_.retest_of_id, round_.exempt_under_age,
-           round_.date, places, getattr(user, "pk", None), getattr(user, "is_superuser", False),
-           tuple(reaches(user)), count, live)
+class _Reads:
+    """The round, for must_test, remembering which of its fields were read and their values."""
+
+    def __init__(self, round_):
+        self._round = round_
+        self._read = {}
+
+    def __getattr__(self, name):
+        value = getattr(self._round, name)
+        self._read[name] = value
+        return value
+
+
+def _still_holds(read: dict, round_) -> bool:
+    return all(getattr(round_, name) == value for name, value in read.items())
+
+
+def _persons_query(round_, user, places, count: int, live: bool) -> sql.SlotQuery:
+    key = (must_test, connection.alias, round_.pk, places, getattr(user, "pk", None),
+           getattr(user, "is_superuser", False), tuple(reaches(user)), count, live)
     kept = _compiled.__dict__.setdefault("persons", {})
-    if key in kept:
-        kept[key] = kept.pop(key)  # most recently used last
-        return kept[key]
-    slots = [_ID_SLOT - k for k in range(count)]
-    persons = must_test(round_, user, places=places).filter(pk__in=slots).order_by()
-    columns = ["pk", "name", "household__building__door_number", "household__room"]
-    if live:
-        persons = persons.annotate(live=FilteredRelation(
-            "test_samples", condition=Q(test_samples__round_id=round_.pk, test_samples__void=False)))
-        columns += ["live__at", "live__tube__code", "live__tube__point"]
-    compiler = persons.values_list(*columns).query.get_compiler(connection=connection)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:  # a user who reaches nobody
-        sql, params = None, ()
-    wanted = set(slots)
-    where = {value: i for i, value in enumerate(params) if isinstance(value, int) and value in wanted}
-    entry = (sql, list(params), [where[slot] for slot in slots] if sql else [], compiler)
-    kept[key] = entry
+    found = kept.pop(key, None)  # put back last: the most recently used
+    if found is not None and _still_holds(found[1], round_):
+        kept[key] = found
+        return found[0]
+    seen = _Reads(round_)
+
+    def build(slots):
+        persons = must_test(seen, user, places=places).filter(pk__in=slots).order_by()
+        columns = ["pk", "name", "household__building__door_number", "household__room"]
+        if live:
+            persons = persons.annotate(live=FilteredRelation(
+                "test_samples", condition=Q(test_samples__round_id=round_.pk, test_samples__void=False)))
+            columns += ["live__at", "live__tube__code", "live__tube__point"]
+        return persons.values_list(*columns)
+
+    query = sql.SlotQuery(build, count)
+    kept[key] = (query, seen._read)
     while len(kept) > COMPILED_KEPT:
         kept.pop(next(iter(kept)))
-    return entry
-
-
-def _run_compiled(entry, ids):
-    """The rows of a compiled query with these ids in its slots, converted as the ORM would."""
-    sql, params, slots, compiler = entry
-    if sql is None:
-        return []
-    params = list(params)
-    for slot, value in zip(slots, ids, strict=True):
-        params[slot] = value
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return list(compiler.results_iter(results=[rows], tuple_expected=True))
+    return query
 
 
 def close_tube(actor, round_: TestRound, tube_code: str) -> Tube:

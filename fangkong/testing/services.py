@@ -139,16 +139,6 @@ def exempt(actor, round_: TestRound, person: Person, reason: str, note: str = ""
 # Small helpers that testing.scanning shares.
 
 
-def sql_rows(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def table_name(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def place_label(person_row) -> str:
     door, room = person_row
     return f"{door}-{room}" if door else ""

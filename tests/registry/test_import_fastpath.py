@@ -12,9 +12,10 @@ import pytest
 
 from fangkong.core import services
 from fangkong.core.models import AuditEntry, Person, PersonTag, Residence, TimelineEntry
+from fangkong.core.sql import BulkInsert, CollectAtChunks, values_in
 from fangkong.lib import sheets as sheet_reader
 from fangkong.lib.pinyin import initials_slow
-from fangkong.registry.ledger.importer import BulkInsert, _Collector, import_people
+from fangkong.registry.ledger.importer import import_people
 from tests.factories import id_number
 
 from .ledger_files import write_xlsx
@@ -148,7 +149,7 @@ def test_the_cycle_collector_is_back_on_after_an_import_and_after_an_error(world
     assert gc.isenabled()
     import_people(path, world.community, report_path=tmp_path / "errors.xlsx", chunk_rows=2)
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), _Collector() as collector:
+    with pytest.raises(RuntimeError), CollectAtChunks() as collector:
         assert not gc.isenabled()
         collector.chunk_done()
         raise RuntimeError
@@ -172,7 +173,6 @@ def test_insert_returning_without_returning_saves_one_at_a_time(world):
 
 def test_the_importers_in_lists_are_the_orms_in_lists(world):
     from fangkong.core.models import Household
-    from fangkong.registry.ledger.importer import _in
 
     def sql(queryset):
         compiled, params = queryset.query.get_compiler(queryset.db).as_sql()
@@ -185,20 +185,20 @@ def test_the_importers_in_lists_are_the_orms_in_lists(world):
     cases = [
         (Person.objects.filter(community=community, id_number__in=ids).exclude(id_number="").order_by()
          .select_related("household__building"),
-         Person.objects.filter(community=community).filter(_in("id_number", ids)).exclude(id_number="").order_by()
+         Person.objects.filter(community=community).filter(values_in("id_number", ids)).exclude(id_number="").order_by()
          .select_related("household__building")),
         (Person.objects.filter(community=community, household_id__in=households, name__in=names).order_by(),
-         Person.objects.filter(community=community).filter(_in("household_id", households), _in("name", names))
-         .order_by()),
+         Person.objects.filter(community=community)
+         .filter(values_in("household_id", households), values_in("name", names)).order_by()),
         (Household.objects.filter(community=community, building_id__in={world.building_a.pk}, room__in={"101", "1"})
          .order_by(),
-         Household.objects.filter(_in("building_id", {world.building_a.pk}), community=community)
-         .filter(_in("room", {"101", "1"})).order_by()),
+         Household.objects.filter(values_in("building_id", {world.building_a.pk}), community=community)
+         .filter(values_in("room", {"101", "1"})).order_by()),
         (PersonTag.objects.filter(person_id__in={world.person_a.pk, None}).values_list("person_id", "tag"),
-         PersonTag.objects.filter(_in("person_id", {world.person_a.pk, None})).values_list("person_id", "tag")),
+         PersonTag.objects.filter(values_in("person_id", {world.person_a.pk, None})).values_list("person_id", "tag")),
     ]
     for orm, importer in cases:
         assert sql(orm) == sql(importer)
         assert list(orm) == list(importer)
-    assert list(Person.objects.filter(_in("id_number", set()))) == []
+    assert list(Person.objects.filter(values_in("id_number", set()))) == []
     assert list(Person.objects.filter(id_number__in=set())) == []

@@ -221,7 +221,7 @@ def test_batches_sent_at_once_by_many_phones_leave_one_sample_per_person_and_one
     of a race meet a unique constraint and decide again. SQLite takes one writer at a time."""
     world = make_world()
     round_ = services.create_round(world.users["command_post"], world.community, name="并发批量", pool_size=20)
-    people = make_persons(world, 120)  # over SAMPLES_PER_INSERT: PostgreSQL writes them with COPY
+    people = make_persons(world, 120)  # over core.sql.ROWS_PER_INSERT: PostgreSQL writes them with COPY
     texts = [codes.token(code) for code in codes.codes_for(people).values()]
     # Three phones send the same queue (the same client ids and tubes); three more scan the same
     # people the other way round with their own client ids, into their own tubes.
@@ -342,3 +342,26 @@ def test_a_read_only_roles_batch_is_refused_once_and_writes_nothing(world, login
     assert response.status_code == 403, response.content
     assert response.json()["code"] == "not_allowed"
     assert not Refusal.objects.exists() and not Sample.objects.exists() and not Tube.objects.exists()
+
+
+def test_the_kept_scan_query_is_keyed_on_every_field_of_the_round_must_test_reads(world, command, code_of,
+                                                                                 monkeypatch):
+    """The compiled person check is not keyed on a hand-made list of the round's fields: a rule
+    that reads one more field (here the name, read by a must_test extended for the test) is
+    followed when that field changes, with no one editing the key."""
+    original = services.must_test
+
+    def must_test_reading_the_name(round_, user=None, *, places=None):
+        persons = original(round_, user, places=places)
+        return persons.none() if round_.name.endswith("暂停") else persons
+
+    monkeypatch.setattr(scanning, "must_test", must_test_reading_the_name)
+    round_ = services.create_round(command, world.community, name="全员",
+                                   buildings=[world.building_a, world.building_b])
+    assert scanning.scan(round_, "T1", code_of(world.person_a), "k1", command).code == "accepted"
+    round_.name = "全员暂停"
+    with pytest.raises(services.ScanRefused) as held:
+        scanning.scan(round_, "T1", code_of(world.person_b), "k2", command)
+    assert held.value.code == "out_of_scope"
+    round_.name = "全员"
+    assert scanning.scan(round_, "T1", code_of(world.person_b), "k3", command).code == "accepted"

@@ -24,26 +24,21 @@ or 138****5678) means "keep what is on file": a masked export imported back chan
 """
 
 import datetime as dt
-import gc
 import unicodedata
 from array import array
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
-from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db import connections, router, transaction
-from django.db.models import F
-from django.db.models.lookups import In
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fangkong.core import services
+from fangkong.core import services, sql
 from fangkong.core.actions import allowed
-from fangkong.core.bulk import BulkInsert
 from fangkong.core.models import (
     WRITING_ROLES,
     AuditAction,
@@ -60,6 +55,7 @@ from fangkong.core.models import (
     TimelineEntry,
 )
 from fangkong.core.scope import reaches
+from fangkong.core.sql import BulkInsert, values_in
 from fangkong.lib import idnumber, sheets, vocab
 from fangkong.lib import phone as phone_lib
 from fangkong.lib.rooms import floor_of
@@ -209,7 +205,7 @@ def _import_rows(importer, ledger, dry_run, progress, chunk_rows) -> ImportResul
     result = importer.result
     result.dry_run = dry_run
     result.header_row, result.mapping, result.ignored = ledger.header_row, ledger.mapping, ledger.ignored
-    with _sqlite_cache(), transaction.atomic(), _Collector() as collector:
+    with sql.sqlite_page_cache(Person), transaction.atomic(), sql.CollectAtChunks() as collector:
         chunk = []
         for number, cells in ledger.rows():
             result.rows += 1
@@ -227,60 +223,6 @@ def _import_rows(importer, ledger, dry_run, progress, chunk_rows) -> ImportResul
         if dry_run:
             transaction.set_rollback(True)
     return result
-
-
-class _Collector:
-    """Python's cycle collector at chunk boundaries instead of every few hundred allocations.
-
-    An import allocates millions of short-lived objects (cells, rows, values, audit changes) while
-    a Django process holds some 300,000 long-lived ones; the automatic collector kept running,
-    each full pass walking all of them, and took about a quarter of a 20,000-row import (0.7 s of
-    3 s, measured). The import's own objects are freed by reference counting as each chunk ends,
-    so while it runs the automatic collector is off, and after each chunk the young generations
-    are collected (a few milliseconds), and everything every FULL_EVERY chunks: memory stays flat
-    however long the file. The collector is process-wide, so other threads' garbage is collected
-    at the same points. It is switched back on at the end, also on an error."""
-
-    FULL_EVERY = 50
-
-    def __enter__(self):
-        self.was_enabled = gc.isenabled()
-        self.chunks = 0
-        gc.disable()
-        return self
-
-    def chunk_done(self):
-        if self.was_enabled:
-            self.chunks += 1
-            gc.collect(2 if self.chunks % self.FULL_EVERY == 0 else 1)
-
-    def __exit__(self, *exc):
-        if self.was_enabled:
-            gc.enable()
-
-
-SQLITE_CACHE_KIB = 64 * 1024
-
-
-@contextmanager
-def _sqlite_cache():
-    """On SQLite, a larger page cache while the import's one transaction runs. With the default
-    2 MB, the indexes of a large import spill from the cache again and again, and each spill
-    appends the same pages to the write-ahead log once more: a million-row import grew the log
-    to gigabytes and slowed to a crawl. Other databases are left alone."""
-    connection = connections[router.db_for_write(Person)]
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
 class RowMap:
@@ -318,28 +260,6 @@ class RowMap:
             self.mask, self.count = capacity - 1, 0
             for k, r in old:
                 self[k] = r
-
-
-class _InValues(In):
-    """``column IN (values)`` for values that already have the column's Python type (str for
-    text, int for keys), sent as they are. Django's In prepares every value through several calls
-    (get_prep_value, resolve_expression_parameter, get_db_prep_value): for a chunk's 4,000 ID
-    numbers, 4,000 names and 1,300 households, building the SQL took 6 % of a 20,000-row import,
-    measured. The SQL and parameters are the same as the ORM's ``__in`` gives
-    (tests/registry/test_import_fastpath.py); None is left out and an empty list matches
-    nothing, as there."""
-
-    def get_prep_lookup(self):
-        return [value for value in self.rhs if value is not None]
-
-    def process_rhs(self, compiler, connection):
-        if not self.rhs:
-            raise EmptyResultSet
-        return "(" + ", ".join(["%s"] * len(self.rhs)) + ")", list(self.rhs)
-
-
-def _in(column: str, values) -> _InValues:
-    return _InValues(F(column), values)
 
 
 def _id_key(number: str) -> int:
@@ -642,8 +562,9 @@ class _Importer:
         rooms = {row.room for row in kept} | {room for _bid, room in wanted}
         households = {}
         # The conditions in the order the ORM's keyword arguments would give (sorted by name).
-        for household in (Household.objects.filter(_in("building_id", {b for b, _r in wanted}), community=community)
-                          .filter(_in("room", rooms)).order_by()):
+        buildings = {b for b, _r in wanted}
+        for household in (Household.objects.filter(values_in("building_id", buildings), community=community)
+                          .filter(values_in("room", rooms)).order_by()):
             households.setdefault((household.building_id, columns.place_key(household.room, room=True)), household)
         missing = {}
         result = []
@@ -717,7 +638,7 @@ class _Importer:
             # No ordering, and the partial unique index's own condition (id_number <> ''): otherwise
             # SQLite walks the (community, name) index for the ordering, the whole community per
             # chunk, and a million-row import slows down as the table grows.
-            for person in (Person.objects.filter(community=community).filter(_in("id_number", ids))
+            for person in (Person.objects.filter(community=community).filter(values_in("id_number", ids))
                            .exclude(id_number="")
                            .order_by().select_related("household__building").select_for_update(of=("self",))):
                 by_id[person.id_number] = person
@@ -726,12 +647,13 @@ class _Importer:
         by_name: dict[tuple, list] = {}
         if household_ids:
             for person in (Person.objects.filter(community=community)
-                           .filter(_in("household_id", household_ids), _in("name", names))
+                           .filter(values_in("household_id", household_ids), values_in("name", names))
                            .order_by().select_related("household__building").select_for_update(of=("self",))):
                 by_name.setdefault((person.household_id, person.name), []).append(person)
         matched_pks = {p.pk for p in by_id.values()} | {p.pk for group in by_name.values() for p in group}
         current_tags: dict[int, set] = {}
-        for person_id, tag in PersonTag.objects.filter(_in("person_id", matched_pks)).values_list("person_id", "tag"):
+        tagged = PersonTag.objects.filter(values_in("person_id", matched_pks)).values_list("person_id", "tag")
+        for person_id, tag in tagged:
             current_tags.setdefault(person_id, set()).add(tag)
 
         new, changed, moved, retagged = [], [], [], []
