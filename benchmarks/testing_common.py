@@ -108,9 +108,9 @@ def build(persons: int, *, per_household: int = 3, households_per_building: int 
                              .values_list("pk", flat=True))
         insert(Person, ["community_id", "household_id", "name", "name_initials", "id_type", "id_number", "id_last4",
                         "sex", "birth_date", "phone", "phone_last4", "residency", "relation", "occupation",
-                        "workplace", "note", "created_at", "updated_at", "version"],
+                        "workplace", "note", "free_labels", "created_at", "updated_at", "version"],
                ((community.pk, household_ids[i // per_household], f"居民{i}", "jm", "none", "", "", "", None,
-                 f"138{i:08d}", f"{i % 10000:04d}", "resident", "", "", "", "", stamp, stamp, 1)
+                 f"138{i:08d}", f"{i % 10000:04d}", "resident", "", "", "", "", "", stamp, stamp, 1)
                 for i in range(persons)))
         person_ids = list(Person.objects.filter(community=community).order_by("pk").values_list("pk", flat=True))
         insert(PersonCode, ["community_id", "person_id", "key", "version", "created_at"],
