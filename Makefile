@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+# The suite runs on every core (pytest-xdist), a test file to a worker; TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run demo serve test lint messages
 
@@ -17,7 +19,7 @@ run: $(BIN)/fangkong
 	$(BIN)/fangkong serve
 
 test: $(BIN)/fangkong
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(BIN)/fangkong
 	$(BIN)/ruff check fangkong tests benchmarks

@@ -218,31 +218,94 @@ def create_entrance(actor, building: Building, number: str) -> Entrance:
 # --- buildings ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def create_building(actor, community: Community, data: dict) -> Building:
-    require(actor, acts.BUILDING_CREATE, community)
-    door = (data.get("door_number") or "").strip()
+# What a building says about itself, beyond where it is: the field fills these in (a grid worker
+# finds the landlord, a building leader seals the stairwell). Where it is (community, estate, door
+# number, grid, unit) is the command post's arrangement.
+BUILDING_DETAILS = ["name", "landlord_name", "landlord_phone", "floors", "is_rental", "latitude", "longitude",
+                    "outline", "control_status"]
+BUILDING_AUDITED = ["door_number", "estate", "grid", "unit", *BUILDING_DETAILS]
+
+
+def _shown(name, value) -> str:
+    """A value as the audit log keeps it: personal numbers masked, related rows by name."""
+    from .services import MASKERS
+
+    if value is None:
+        return ""
+    value = str(value)
+    masker = MASKERS.get(name)
+    return masker(value) if masker and value else value[:200]
+
+
+def _building_snapshot(building) -> dict:
+    return {name: _shown(name, getattr(building, name)) for name in BUILDING_AUDITED}
+
+
+def _check_door(community, estate, door, exclude_pk=None) -> str:
+    door = (door or "").strip()
     if not door:
         raise ServiceError(_("Enter the door number."), code="required", field="door_number")
+    same = Building.objects.filter(community=community, door_number=door, estate=estate).exclude(pk=exclude_pk)
+    if same.exists():
+        raise ServiceError(_("%(place)s already has a building %(door)s.")
+                           % {"place": estate or community, "door": door}, code="duplicate", field="door_number")
+    return door
+
+
+@transaction.atomic
+def create_building(actor, community: Community, data: dict) -> Building:
+    """A new building in a grid: the command post's set-up, or a grid's own worker adding one
+    found on the ground (the action reaches the grid). ``data`` may carry the details too."""
+    require(actor, acts.BUILDING_CREATE, community)
     grid, unit, estate = data.get("grid"), data.get("unit"), data.get("estate")
     if grid is None:
         raise ServiceError(_("Choose the building's grid."), code="required", field="grid")
     _same_community(community, grid, unit, estate)
+    require(actor, acts.BUILDING_CREATE, grid)
     if unit is not None and unit.grid_id != grid.pk:
         raise ServiceError(_("The unit %(unit)s is in another grid.") % {"unit": unit}, code="unit_grid",
                            field="unit")
-    same = Building.objects.filter(community=community, door_number=door, estate=estate)
-    if same.exists():
-        raise ServiceError(_("%(place)s already has a building %(door)s.")
-                           % {"place": estate or community, "door": door}, code="duplicate", field="door_number")
-    building = _save_unique(
-        Building(community=community, grid=grid, unit=unit, estate=estate, door_number=door,
-                 name=(data.get("name") or "").strip()),
-        _("%(place)s already has a building %(door)s.") % {"place": estate or community, "door": door},
-        "door_number")
-    audit(actor, AuditAction.CREATE, building, changes={
-        "door_number": ["", door], "grid": ["", str(grid)], "unit": ["", str(unit or "")],
-        "estate": ["", str(estate or "")]})
+    door = _check_door(community, estate, data.get("door_number"))
+    building = Building(community=community, grid=grid, unit=unit, estate=estate, door_number=door)
+    for name in BUILDING_DETAILS:
+        if name in data:
+            setattr(building, name, data[name])
+    building.name = (building.name or "").strip()
+    building = _save_unique(building, _("%(place)s already has a building %(door)s.")
+                            % {"place": estate or community, "door": door}, "door_number")
+    audit(actor, AuditAction.CREATE, building,
+          changes={name: ["", value] for name, value in _building_snapshot(building).items() if value})
+    return building
+
+
+@transaction.atomic
+def change_building(actor, building: Building, data: dict) -> Building:
+    """Change what a building says about itself (``BUILDING_DETAILS``), and, for the command post,
+    its door number or estate. Its grid and unit change through ``move_building``."""
+    require(actor, acts.BUILDING_CHANGE, building)
+    building = Building.objects.select_for_update().get(pk=building.pk)
+    if "community" in data and data["community"] is not None and data["community"].pk != building.community_id:
+        raise ServiceError(_("A building cannot move to another community."), code="other_community",
+                           field="community")
+    before = _building_snapshot(building)
+    where = {name: data[name] for name in ("door_number", "estate") if name in data}
+    if where and (where.get("door_number", building.door_number) != building.door_number
+                  or where.get("estate", building.estate) != building.estate):
+        require(actor, acts.BUILDING_RENUMBER, building)
+        estate = where.get("estate", building.estate)
+        _same_community(building.community, estate)
+        building.door_number = _check_door(building.community, estate, where.get("door_number", building.door_number),
+                                           exclude_pk=building.pk)
+        building.estate = estate
+    for name in BUILDING_DETAILS:
+        if name in data:
+            setattr(building, name, data[name])
+    after = _building_snapshot(building)
+    changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    if changes:
+        _save_unique(building, _("%(place)s already has a building %(door)s.")
+                     % {"place": building.estate or building.community, "door": building.door_number}, "door_number")
+        audit(actor, AuditAction.CHANGE, building, fields=list(changes), changes=changes)
     return building
 
 

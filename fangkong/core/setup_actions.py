@@ -8,7 +8,7 @@ the same in the communities it created. Imported from CoreConfig.ready().
 from django.utils.translation import gettext_lazy as _
 
 from .actions import declare
-from .models import Role
+from .models import WRITING_ROLES, Role
 
 SETUP = {Role.COMMAND_POST, Role.DISTRICT_ADMIN}
 _places = _("Only the command post arranges the community's places.")
@@ -26,7 +26,16 @@ UNIT_CREATE = declare("places.create_unit", SETUP, _places)
 UNIT_CHANGE = declare("places.change_unit", SETUP, _places)
 ESTATE_CREATE = declare("places.create_estate", SETUP, _places)
 ENTRANCE_CREATE = declare("places.create_entrance", SETUP, _places)
-BUILDING_CREATE = declare("places.create_building", SETUP, _places)
+# A grid's own leader and workers add a building they find on the ground (seed 002 counted
+# buildings nobody had registered), in their grids only; arranging where buildings are (door
+# numbers, estates, grids) stays with the command post.
+BUILDING_CREATE = declare("places.create_building", SETUP | {Role.GRID_LEADER, Role.GRID_WORKER},
+                          _("Only the command post, or the grid's own leader and workers, add buildings."),
+                          reach=True)
+BUILDING_RENUMBER = declare("places.renumber_building", SETUP, _places)
+# Its details (landlord, floors, control status, outline) are filled in by whoever works there.
+BUILDING_CHANGE = declare("places.change_building", WRITING_ROLES,
+                          _("Your role may look at this building but not change it."), reach=True)
 BUILDING_MOVE = declare("places.move_building", SETUP, _places)
 
 ACCOUNTS_VIEW = declare("accounts.view", SETUP, _accounts)

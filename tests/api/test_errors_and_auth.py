@@ -32,7 +32,7 @@ def test_bad_token_is_401(world):
 def test_403_404_405_400_are_json_with_code(as_user, world):
     client = as_user("sampler")
     forbidden = post(client, f"/api/persons/{world.person_a.pk}/", {"note": "x", "version": 1}, "patch")
-    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "permission_denied")
+    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "not_allowed")  # the service refused
     assert forbidden.json()["message"]
     missing = client.get("/api/persons/999999/")
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")

@@ -106,8 +106,9 @@ def test_building_in_grid_outside_scope_is_refused(as_user, world):
 
 
 def test_building_leader_cannot_add_a_building_he_would_not_see(as_user, world):
+    """Adding buildings is the command post's and the grid's own workers' (places.create_building)."""
     response = post(as_user("building_leader"), "/api/buildings/", {"grid": world.grid1.pk, "door_number": "3"})
-    assert response.status_code == 400
+    assert (response.status_code, response.json()["code"]) == (403, "not_allowed")
     assert not Building.objects.filter(community=world.community, door_number="3").exists()
     assert not AuditEntry.objects.filter(object_type="building").exists()
 
@@ -139,3 +140,39 @@ def test_persons_list_queries_do_not_grow_with_rows(as_user, world, django_asser
     client = as_user("command_post")
     with django_assert_max_num_queries(12):
         assert client.get("/api/persons/").status_code == 200
+
+
+def test_a_building_leader_fills_in_the_landlord_but_the_door_number_is_the_command_posts(as_user, world):
+    """Details through places.change_building (audited, the phone masked in the log); where the
+    building is (its door number) through places.renumber_building, the command post's."""
+    leader = as_user("building_leader")
+    response = post(leader, f"/api/buildings/{world.building_a.pk}/", {"landlord_phone": "13905957777"}, "patch")
+    assert response.status_code == 200, response.json()
+    assert Building.objects.get(pk=world.building_a.pk).landlord_phone == "13905957777"
+    entry = AuditEntry.objects.get(action=AuditAction.CHANGE, object_type="building")
+    assert entry.changes["landlord_phone"] == ["139****1234", "139****7777"]
+    refused = post(leader, f"/api/buildings/{world.building_a.pk}/", {"door_number": "565"}, "patch")
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_allowed")
+    assert Building.objects.get(pk=world.building_a.pk).door_number == "564"
+    moved = post(as_user("command_post"), f"/api/buildings/{world.building_a.pk}/", {"door_number": "565"}, "patch")
+    assert moved.status_code == 200 and Building.objects.get(pk=world.building_a.pk).door_number == "565"
+
+
+def test_door_numbers_repeat_across_estates_not_within_one(as_user, world):
+    from fangkong.core.models import Estate
+
+    jinan = Estate.objects.create(community=world.community, name="金岸小区")
+    client = as_user("command_post")
+    first = post(client, "/api/buildings/", {"grid": world.grid1.pk, "estate": jinan.pk, "door_number": "564"})
+    assert first.status_code == 201, first.json()  # 564 outside any estate already exists
+    again = post(client, "/api/buildings/", {"grid": world.grid1.pk, "estate": jinan.pk, "door_number": "564"})
+    assert again.status_code == 400 and "door_number" in again.json()["fields"]
+    assert Building.objects.filter(community=world.community, door_number="564").count() == 2
+
+
+def test_a_grid_worker_adds_buildings_in_his_grid_only(as_user, world):
+    worker = as_user("grid_worker")  # grid 1
+    assert post(worker, "/api/buildings/", {"grid": world.grid1.pk, "door_number": "9"}).status_code == 201
+    # grid 2 is outside what he sees: the grid is not found (400), nothing is written
+    assert post(worker, "/api/buildings/", {"grid": world.grid2.pk, "door_number": "10"}).status_code == 400
+    assert not Building.objects.filter(door_number="10").exists()

@@ -21,13 +21,13 @@ from fangkong.api.serializers import (
     request_user,
     require_version,
 )
-from fangkong.core import services
+from fangkong.core import places, services
 from fangkong.core.models import (
     GB11643_TYPES,
-    AuditAction,
     Building,
     CareTag,
     Community,
+    Estate,
     Grid,
     Household,
     IdType,
@@ -65,36 +65,21 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", "community", "grid", "name"]
 
 
-BUILDING_AUDITED = ["community", "grid", "unit", "door_number", "name", "landlord_name", "landlord_phone",
-                    "floors", "is_rental", "latitude", "longitude", "control_status"]
-
-
-def _shown(name, value):
-    if value is None:
-        return ""
-    if hasattr(value, "pk"):
-        value = value.pk
-    value = str(value)
-    masker = services.MASKERS.get(name)
-    return masker(value) if masker and value else value[:200]
-
-
-def _snapshot(building):
-    return {name: getattr(building, name + "_id" if name in ("community", "grid", "unit") else name)
-            for name in BUILDING_AUDITED}
-
-
 class BuildingSerializer(serializers.ModelSerializer):
     community = ScopedRelatedField(Community, required=False,
                                    help_text=_("Set on create (or taken from the grid); cannot change."))
     grid = ScopedRelatedField(Grid)
     unit = ScopedRelatedField(Unit, required=False, allow_null=True)
+    estate = ScopedRelatedField(Estate, required=False, allow_null=True,
+                                help_text=_("The estate (小区) it stands in, if any: door numbers are unique "
+                                            "within it."))
     landlord_phone = MaskedCharField(mask_phone, required=False, allow_blank=True, max_length=20,
                                      help_text=_("Masked when read (138****5678); write the whole number."))
 
     class Meta:
         model = Building
-        fields = ["id", "community", "grid", "unit", "door_number", "name", "landlord_name", "landlord_phone",
+        fields = ["id", "community", "estate", "grid", "unit", "door_number", "name", "landlord_name",
+                  "landlord_phone",
                   "floors", "is_rental", "latitude", "longitude", "outline", "control_status"]
         # Uniqueness is checked in validate(), with a message naming the field.
         validators = []
@@ -114,44 +99,24 @@ class BuildingSerializer(serializers.ModelSerializer):
         instance = self.instance
         if instance is not None:
             refuse_change(attrs, instance, ["community"], _("A building cannot move to another community."))
-        grid = attrs.get("grid", getattr(instance, "grid", None))
-        community = attrs.get("community") or getattr(instance, "community", None) or grid.community
-        if grid.community_id != community.pk:
+            return attrs
+        grid = attrs["grid"]
+        attrs["community"] = attrs.get("community") or grid.community
+        if grid.community_id != attrs["community"].pk:
             raise serializers.ValidationError({"grid": [_("This grid belongs to another community.")]})
-        unit = attrs.get("unit", getattr(instance, "unit", None))
-        if unit is not None and unit.grid_id != grid.pk:
-            raise serializers.ValidationError({"unit": [_("This unit belongs to another grid.")]})
-        door = attrs.get("door_number", getattr(instance, "door_number", None))
-        same_door = Building.objects.filter(community=community, door_number=door)
-        if instance is not None:
-            same_door = same_door.exclude(pk=instance.pk)
-        if same_door.exists():
-            raise serializers.ValidationError(
-                {"door_number": [_("This community already has a building with this door number.")]})
-        attrs["community"] = community
         return attrs
 
     def create(self, validated_data):
-        user = request_user(self)
-        with transaction.atomic():
-            building = super().create(validated_data)
-            ensure_writable(user, building, "grid")
-            after = _snapshot(building)
-            services.audit(user, AuditAction.CREATE, building,
-                           changes={k: ["", _shown(k, v)] for k, v in after.items() if v not in (None, "")})
-        return building
+        # Who may, the door number's uniqueness (within its estate) and the audit entry: the service's.
+        return places.create_building(request_user(self), validated_data.pop("community"), validated_data)
 
     def update(self, instance, validated_data):
         user = request_user(self)
         with transaction.atomic():
-            before = _snapshot(instance)
-            building = super().update(instance, validated_data)
-            ensure_writable(user, building, "grid")
-            after = _snapshot(building)
-            changes = {k: [_shown(k, before[k]), _shown(k, after[k])] for k in after if before[k] != after[k]}
-            if changes:
-                services.audit(user, AuditAction.CHANGE, building, fields=list(changes), changes=changes)
-        return building
+            if "grid" in validated_data or "unit" in validated_data:  # the command post's move, audited
+                instance = places.move_building(user, instance, validated_data.pop("grid", instance.grid),
+                                                validated_data.pop("unit", instance.unit))
+            return places.change_building(user, instance, validated_data)
 
 
 # --- households -------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 
 from fangkong.api.serializers import ErrorSerializer
 from fangkong.api.views import ReadOnlyScopedViewSet
-from fangkong.core import filtersets, services
+from fangkong.core import core_actions as can
+from fangkong.core import filtersets, services, setup_actions
 from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
 
 from . import serializers
@@ -47,6 +48,8 @@ class BuildingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnly
     model = Building
     serializer_class = serializers.BuildingSerializer
     filterset_class = filtersets.BuildingFilterSet
+    write_actions = {"create": setup_actions.BUILDING_CREATE, "update": setup_actions.BUILDING_CHANGE,
+                     "partial_update": setup_actions.BUILDING_CHANGE}
 
 
 @extend_schema_view(list=extend_schema(summary="Households you can see"))
@@ -59,6 +62,8 @@ class HouseholdViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnl
     filterset_class = filtersets.HouseholdFilterSet
     select_related = ("building",)
     conflicts = ("update", "partial_update")
+    write_actions = {"create": can.CREATE_HOUSEHOLD, "update": can.UPDATE_HOUSEHOLD,
+                     "partial_update": can.UPDATE_HOUSEHOLD}
 
 
 @extend_schema_view(
@@ -77,6 +82,8 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySc
     prefetch_related = ("tags",)
     read_actions = ("reveal",)
     conflicts = ("create", "update", "partial_update", "move")
+    write_actions = {"create": can.CREATE_PERSON, "update": can.UPDATE_PERSON, "partial_update": can.UPDATE_PERSON,
+                     "move": can.MOVE_PERSON}
 
     @extend_schema(
         summary="See an ID number or phone whole",
