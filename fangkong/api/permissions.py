@@ -3,7 +3,7 @@
 Every write an API view makes goes through a service, which calls ``require(actor, action, obj)``
 first and refuses with ``NotAllowed`` (403 not_allowed). A view set may name the action each of
 its writes takes (``write_actions``): the same declared rule is then asked before the request is
-read (on the object, once it is found; for a create, in some community), with the action's own
+read (in the object's community, once it is found; for a create, in some community), with the action's own
 message, so that a read-only role gets "your role may not" rather than a complaint about its
 input. The service still decides, on what it finally writes.
 
@@ -13,7 +13,7 @@ the user's scope is never found, so it answers 404.
 
 from rest_framework import permissions
 
-from fangkong.core.actions import NotAllowed, allowed, get
+from fangkong.core.actions import NotAllowed, allowed, community_id_of, get
 
 
 class ScopedWrite(permissions.IsAuthenticated):
@@ -27,12 +27,14 @@ class ScopedWrite(permissions.IsAuthenticated):
         return True
 
     def has_object_permission(self, request, view, obj):
-        _refuse_unless_allowed(request.user, view, obj)  # after the lookup: outside scope stays 404
+        # After the lookup, so that outside scope stays 404; in the object's community (the object
+        # looked up may be the round a knock is recorded in: the service judges the household).
+        _refuse_unless_allowed(request.user, view, community_id_of(obj))
         return True
 
 
-def _refuse_unless_allowed(user, view, obj=None):
+def _refuse_unless_allowed(user, view, community_id=None):
     action = getattr(view, "write_actions", {}).get(getattr(view, "action", None))
-    if action is not None and not allowed(user, action, obj):
+    if action is not None and not allowed(user, action, community_id):
         action = get(action)
         raise NotAllowed(action.message, action)

@@ -25,6 +25,7 @@ from fangkong.core.filtersets import IdFilter
 from fangkong.core.models import Person
 from fangkong.lib.masking import mask_id, mask_phone
 
+from . import actions as can
 from . import services
 from .models import (
     ArrivalReport,
@@ -106,6 +107,7 @@ class KeyPersonFilterSet(filters.FilterSet):
                     retrieve=extend_schema(summary="One key person"))
 class KeyPersonViewSet(ReadOnlyScopedViewSet):
     model = KeyPerson
+    write_actions = {"create": can.SET_STATE}
     serializer_class = KeyPersonSerializer
     filterset_class = KeyPersonFilterSet
     select_related = PERSON_ROWS
@@ -163,6 +165,7 @@ class MeasureFilterSet(filters.FilterSet):
                     retrieve=extend_schema(summary="One measure"))
 class MeasureViewSet(ReadOnlyScopedViewSet):
     model = Measure
+    write_actions = {"create": can.START_MEASURE}
     serializer_class = MeasureSerializer
     filterset_class = MeasureFilterSet
     select_related = PERSON_ROWS
@@ -231,6 +234,7 @@ class DecideSerializer(serializers.Serializer):
                     retrieve=extend_schema(summary="One arrival"))
 class ArrivalViewSet(ReadOnlyScopedViewSet):
     model = ArrivalReport
+    write_actions = {"create": can.REPORT_ARRIVAL, "decide": can.DECIDE_ARRIVAL}
     serializer_class = ArrivalSerializer
     filterset_fields = ["status"]
     select_related = PERSON_ROWS
@@ -297,6 +301,7 @@ class HealthReportFilterSet(filters.FilterSet):
                     retrieve=extend_schema(summary="One daily health report"))
 class HealthReportViewSet(ReadOnlyScopedViewSet):
     model = HealthReport
+    write_actions = {"create": can.RECORD_REPORTS}
     serializer_class = HealthReportSerializer
     filterset_class = HealthReportFilterSet
     select_related = PERSON_ROWS
@@ -353,6 +358,7 @@ class SealFilterSet(filters.FilterSet):
 @extend_schema_view(list=extend_schema(summary="Door seals you can see"), retrieve=extend_schema(summary="One seal"))
 class SealViewSet(ReadOnlyScopedViewSet):
     model = Seal
+    write_actions = {"check": can.CHECK_SEAL}
     serializer_class = SealSerializer
     filterset_class = SealFilterSet
     select_related = ("household__building",)

@@ -15,6 +15,7 @@ from fangkong.api.serializers import ErrorSerializer, ScopedRelatedField
 from fangkong.api.views import ReadOnlyScopedViewSet
 from fangkong.core.models import Building, Community, Grid, Household
 
+from . import actions as can
 from . import screening
 from .models import Outcome, ScreeningRound, Visit
 
@@ -77,6 +78,7 @@ COVERAGE = inline_serializer("ScreeningCoverage", {
                     retrieve=extend_schema(summary="One screening round"))
 class ScreeningRoundViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     model = ScreeningRound
+    write_actions = {"create": can.CREATE_ROUND, "knock": can.RECORD_VISIT}
     serializer_class = ScreeningRoundSerializer
     prefetch_related = ("grids", "buildings")
 
