@@ -514,7 +514,10 @@
       // in), it was never kept, and a reload without a network would find nothing.
       var current = body.hasAttribute("data-fk-offline-copy") ? "" : window.location.href.split("#")[0];
       if ((urls.length || current) && registration.active) {
-        registration.active.postMessage({ type: "keep", urls: urls, current: current });
+        // And its own scripts and styles (a page's script is not in the app shell).
+        var assets = Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet][href]"),
+                                              function (e) { return e.src || e.href; });
+        registration.active.postMessage({ type: "keep", urls: urls, current: current, assets: assets });
       }
     }).catch(function () { /* plain http on a LAN: no offline pages, the outbox still works */ });
     document.addEventListener("submit", function (event) {

@@ -108,7 +108,17 @@ self.addEventListener("message", function (event) {
           if (!keepable(response)) return false;
           return cache.put(pageKey(new URL(m.current, self.location.origin).toString()), response).then(function () { return true; });
         }).catch(function () { return false; }) : Promise.resolve(false);
-      return current.then(function (kept) {
+      var assets = (Array.isArray(m.assets) ? m.assets : []).filter(function (u) {
+        return new URL(u, self.location.origin).pathname.indexOf(STATIC_URL) === 0;
+      });
+      var shell = caches.open(SHELL_CACHE).then(function (statics) {
+        return Promise.all(assets.map(function (u) {
+          return statics.match(u).then(function (hit) {
+            return hit || fetch(u).then(function (response) { if (response.ok) return statics.put(u, response); });
+          }).catch(function () { /* kept when next fetched */ });
+        }));
+      });
+      return Promise.all([current, shell]).then(function (done) { return done[0]; }).then(function (kept) {
         if (source && m.current) source.postMessage({ type: "kept", url: m.current, kept: kept });
         return Promise.all(m.urls.map(function (u) {
           return fetch(u, { credentials: "same-origin" }).then(function (response) {
