@@ -200,3 +200,114 @@ def test_temperatures_seal_checks_and_antigen_results_survive_a_cut_network(fiel
     assert AntigenReport.objects.filter(person=world.person_a).count() == 1
     assert Seal.objects.count() == 1
     assert seen["violations"] == []
+
+
+def test_hand_overs_made_offline_and_after_the_sign_in_ended_arrive_once(field_world, live_server):
+    """The volunteer's run page at 360 px: doors tapped without a network, the page left and
+    reloaded offline, the sign-in ended, the network back: each hand-over once."""
+    from fangkong.core.models import Household
+    from fangkong.supplies import services as supplies
+    from fangkong.supplies.models import Handover, Outcome, Request, Status
+
+    world, _round, _seal = field_world
+    command = world.users["command_post"]
+    other = Household.objects.create(community=world.community, building=world.building_a, room="201", floor=2)
+    supplies.enter_requests(command, world.building_a, [
+        supplies.RequestRow(household=h, kind="groceries", quantity=1, item="蔬菜包") for h in (world.household_a1, other)])
+    supplies.run_cutoff(command, world.community)
+    station = supplies.create_station(command, world.community, "东门中转站", [world.building_a])
+    run = supplies.plan_run(command, station, world.users["delivery_volunteer"], timezone.now())
+    first, second = f".fk-door[data-household='{world.household_a1.pk}']", f".fk-door[data-household='{other.pk}']"
+    run_page = f"{live_server.url}/supplies/runs/{run.pk}/"
+    seen = {}
+
+    def steps(page, context, violations):
+        page.goto(f"{live_server.url}/start/")
+        wait_for_worker(page)
+        page.goto(run_page)
+        kept(page)
+        seen["small"] = page.eval_on_selector_all(
+            "button[data-outcome]", "els => els.filter(e => e.getBoundingClientRect().height < 43.5).length")
+        seen["overflow"] = page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
+        context.set_offline(True)
+        page.goto(f"{live_server.url}/start/")  # moving away and back without a network
+        page.goto(run_page)
+        page.click(f"{first} button[data-outcome=delivered]")
+        page.click(f"{second} button[data-outcome=nobody_home]")
+        waiting(page, 2)
+        page.reload()  # the page from the kept copy; the doors say what waits
+        waiting(page, 2)
+        page.wait_for_selector(f"{first}[data-state=waiting]")
+        seen["copy"] = page.get_attribute("body", "data-fk-offline-copy")
+        end_session()
+        back_online(context, page)
+        page.click("#fk-outbox [data-fk-send-now]")
+        sign_in_again(page)
+        waiting(page, 0)
+        page.wait_for_selector(f"{first}[data-outcome=delivered][data-state=sent]")
+        page.wait_for_selector(f"{second}[data-outcome=nobody_home]")
+        page.click("#fk-outbox [data-fk-send-now]")  # sending again sends nothing twice
+        page.reload()
+        seen["violations"] = list(violations)
+
+    in_phone(live_server, world.users["delivery_volunteer"].username, steps)
+    assert seen["small"] == 0 and seen["overflow"] is False
+    assert seen["copy"] == "1"
+    assert Handover.objects.filter(run=run).count() == 2
+    assert Handover.objects.get(household=world.household_a1).outcome == Outcome.DELIVERED
+    assert Handover.objects.get(household=other).outcome == Outcome.NOBODY_HOME
+    assert Request.objects.get(household=world.household_a1).status == Status.DELIVERED
+    assert Request.objects.get(household=other).status == Status.FAILED
+    assert seen["violations"] == []
+
+
+def test_a_shared_phone_holds_the_first_users_writes_for_them(field_world, live_server):
+    """A building leader queues a knock offline; their sign-in ends and someone else signs in on
+    the same phone: the knock is not sent as theirs (held, listed as waiting for its maker), and
+    it arrives once, as the building leader's, when they sign in again."""
+    world, round_, _seal = field_world
+    leader, other = world.users["building_leader"], world.users["command_post"]
+    row = f"#h{world.household_a1.pk}"
+    knock = f"{live_server.url}/screening/{round_.pk}/knock/?building={world.building_a.pk}"
+    seen = {}
+
+    def steps(page, context, violations):
+        page.goto(f"{live_server.url}/start/")
+        wait_for_worker(page)
+        page.goto(knock)
+        kept(page)
+        context.set_offline(True)
+        page.click(f"{row} button[value=nobody_home]")
+        waiting(page, 1)
+        end_session()
+        back_online(context, page)
+        page.click("#fk-outbox [data-fk-send-now]")
+        page.wait_for_selector("#fk-outbox [data-fk-session]:not(.d-none)", timeout=20_000)
+        # Someone else signs in on this phone, on the same page.
+        page.fill("#fk-outbox [data-fk-signin] input[name=username]", other.username)
+        page.fill("#fk-outbox [data-fk-signin] input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("#fk-outbox [data-fk-signin] button[type=submit]")
+        seen["now"] = page.get_attribute("body", "data-fk-username")
+        page.wait_for_selector("#fk-outbox[data-held='1']", state="attached")
+        page.click("#fk-outbox [data-fk-send-now]")
+        page.wait_for_timeout(1000)
+        seen["held"] = page.inner_text("#fk-outbox [data-fk-held]")
+        seen["visits_as_other"] = Visit.objects.filter(round=round_).count()
+        # The other user signs out; the building leader signs in again and their knock goes.
+        page.evaluate("document.querySelector('form[data-fk-logout]').requestSubmit()")
+        page.wait_for_selector("input[name=username]")
+        page.fill("input[name=username]", leader.username)
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("form:has(input[name=password]) [type=submit]")
+        waiting(page, 0)
+        seen["violations"] = list(violations)
+
+    in_phone(live_server, leader.username, steps)
+    assert seen["now"] == other.username
+    assert leader.get_full_name() in seen["held"] or leader.username in seen["held"]
+    assert seen["visits_as_other"] == 0
+    visit = Visit.objects.get(round=round_, household=world.household_a1)
+    assert visit.by == leader
+    assert seen["violations"] == []
