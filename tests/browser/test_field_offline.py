@@ -213,7 +213,8 @@ def test_hand_overs_made_offline_and_after_the_sign_in_ended_arrive_once(field_w
     command = world.users["command_post"]
     other = Household.objects.create(community=world.community, building=world.building_a, room="201", floor=2)
     supplies.enter_requests(command, world.building_a, [
-        supplies.RequestRow(household=h, kind="groceries", quantity=1, item="蔬菜包") for h in (world.household_a1, other)])
+        supplies.RequestRow(household=h, kind="groceries", quantity=1, item="蔬菜包")
+        for h in (world.household_a1, other)])
     supplies.run_cutoff(command, world.community)
     station = supplies.create_station(command, world.community, "东门中转站", [world.building_a])
     run = supplies.plan_run(command, station, world.users["delivery_volunteer"], timezone.now())
