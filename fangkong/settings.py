@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fangkong.core.middleware.SignedOutAsJsonMiddleware",
+    "fangkong.core.middleware.MadeByMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "fangkong.core.middleware.NotAllowedMiddleware",
     "fangkong.core.middleware.DatabaseUnavailableMiddleware",

@@ -50,6 +50,29 @@ class SignedOutAsJsonMiddleware:
         return response
 
 
+class MadeByMiddleware:
+    """A shared phone: a write queued by one user (the outbox's header ``X-Fangkong-Made-By``, their
+    id) and sent while another is signed in is refused with ``409 {"code": "other_user"}``, which
+    the outbox keeps for its maker. The write is never recorded as the signed-in user's; nor is
+    it recorded as its maker's on someone else's session (a header anyone can write is no proof
+    of who made it, and the maker's rights may differ). Signed out: the usual 401 decides."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        made_by = request.headers.get("X-Fangkong-Made-By", "").strip()
+        user = getattr(request, "user", None)
+        if (made_by and request.method == "POST" and user is not None and user.is_authenticated
+                and made_by != str(user.pk)):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            return JsonResponse({"ok": False, "code": "other_user", "message": _(
+                "This was written on this phone by another user: it waits for them to sign in.")}, status=409)
+        return self.get_response(request)
+
+
 class NotAllowedMiddleware:
     """A page whose service refused the user's role answers the site's 403, with the action's
     message: the views call the services and do not repeat their checks. A fetch from the field

@@ -658,8 +658,9 @@ def _remove_seal(actor, seal: Seal, on=None) -> Seal:
 
 
 @transaction.atomic
-def check_seal(actor, seal: Seal, result: str, on=None, note: str = "") -> SealCheck:
-    """One check per seal per day; checking again the same day replaces the result."""
+def check_seal(actor, seal: Seal, result: str, on=None, note: str = "", at=None) -> SealCheck:
+    """One check per seal per day; checking again the same day replaces the result. ``on`` and
+    ``at``: the day and time of the check on the phone (the view trusts them, core.fieldtime)."""
     require(actor, can.CHECK_SEAL, seal.household)
     if result not in SealResult.values:
         raise HealthError(_("Unknown result."), code="unknown_result")
@@ -667,7 +668,7 @@ def check_seal(actor, seal: Seal, result: str, on=None, note: str = "") -> SealC
     check, created = SealCheck.objects.update_or_create(
         seal=seal, on=on, defaults={"community_id": seal.community_id, "result": result, "note": note[:200],
                                     "checked_by": actor if getattr(actor, "is_authenticated", False) else None,
-                                    "at": timezone.now()})
+                                    "at": at or timezone.now()})
     # Every check, intact or broken, is a change in the audit log (who looked at which door, when).
     audit(actor, AuditAction.CHANGE, seal, fields=["seal_check"], reason=note,
           changes={"seal": ["", result], "on": ["", on.isoformat()]})

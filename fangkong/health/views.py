@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.core.actions import allowed
+from fangkong.core.fieldtime import field_day, posted_time
 from fangkong.core.middleware import wants_json
 from fangkong.core.models import Building, Household, Person
 from fangkong.core.pages import CommunityChoice, chosen_community, community_choice, may
@@ -473,7 +474,11 @@ def seal_check(request, pk):
     seal = get_visible_or_404(Seal.objects.select_related("household__building"), request.user, pk=pk)
     form = SealCheckForm(request.POST)
     if form.is_valid():
-        services.check_seal(request.user, seal, form.cleaned_data["result"], note=form.cleaned_data["note"])
+        # The phone's time of the tap dates the check (a queued check sent after midnight is the
+        # day before's check).
+        at = posted_time(request)
+        services.check_seal(request.user, seal, form.cleaned_data["result"], note=form.cleaned_data["note"],
+                            on=timezone.localdate(at), at=at)
         if form.cleaned_data["result"] == SealResult.BROKEN:
             messages.warning(request, _("Broken seal at %(door)s reported to the command post.") % {"door": seal})
     return redirect(reverse("seal_list") + f"?building={seal.household.building_id}#s{seal.pk}")
@@ -549,8 +554,9 @@ def person_measure(request, person_pk):
 @require_http_methods(["GET", "POST"])
 def report_building(request):
     """One building's people under a measure today on one phone screen; one submit for all.
-    Sending it again replaces the day's figures, never adds."""
-    day = timezone.localdate()
+    Sending it again replaces the day's figures, never adds. A sheet sent from the phone's queue
+    is the sheet of the day it was filled on the phone (23:58 sent at 00:05: the day before)."""
+    day = field_day(request.POST.get("at")) if request.method == "POST" else timezone.localdate()
     building_id = request.GET.get("building", "")
     buildings = Building.objects.visible_to(request.user, write=True).order_by("door_sort")
     if not building_id:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actions import NotAllowed, require
 from fangkong.core.errors import ServiceError
+from fangkong.core.fieldtime import trusted_time
 from fangkong.core.models import AuditAction, Building, Community, Household, Person, PersonTag, Role
 from fangkong.core.scope import has_role
 from fangkong.core.services import audit
@@ -331,9 +332,11 @@ def by_floor(door_list: list[Door]) -> list[tuple]:
     return grouped
 
 
-def record_handover(actor, run: DeliveryRun, household: Household, outcome: str, client_id: str):
+def record_handover(actor, run: DeliveryRun, household: Household, outcome: str, client_id: str, *, at=None,
+                    now=None):
     """One hand-over at one door; returns (handover, created). The same client id twice is the
-    first hand-over again, with nothing changed."""
+    first hand-over again, with nothing changed. ``at`` is the phone's time of the tap (a queue
+    sent later is dated when the door was reached, within core.fieldtime's window)."""
     require(actor, actions.RECORD_HANDOVER, run)
     if run.volunteer_id != actor.pk and not has_role(actor, Role.COMMAND_POST, community_id=run.community_id):
         raise NotAllowed(_("This is another volunteer's run."), actions.RECORD_HANDOVER)
@@ -348,7 +351,7 @@ def record_handover(actor, run: DeliveryRun, household: Household, outcome: str,
     on_run = Request.objects.filter(run=run, household=household)
     if not on_run.exists():
         raise ServiceError(_("%(door)s is not on this run.") % {"door": household}, code="not_on_run")
-    now = timezone.now()
+    now = trusted_time(at, now or timezone.now())
     try:
         with transaction.atomic():
             handover = Handover.objects.create(community_id=run.community_id, run=run, household=household,

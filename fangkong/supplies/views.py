@@ -223,7 +223,7 @@ def run_handover(request, pk):
     household = _run_household(run, household_pk)
     try:
         handover, created = services.record_handover(request.user, run, household, str(data.get("outcome", "")),
-                                                     str(data.get("client_id", "")))
+                                                     str(data.get("client_id", "")), at=data.get("at"))
     except NotAllowed as error:
         return JsonResponse({"ok": False, "code": error.code, "message": error.message}, status=403)
     except ServiceError as error:

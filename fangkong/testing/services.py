@@ -612,7 +612,7 @@ def person_status(person: Person, limit: int = 3) -> list[PersonStatus]:
 # --- antigen self-tests ----------------------------------------------------------------------
 
 
-def record_antigen(actor, persons_results: dict, *, date=None) -> dict:
+def record_antigen(actor, persons_results: dict, *, date=None, at=None) -> dict:
     """A building leader's screen: {person: result} for one day. A person reported twice the same
     day keeps the last answer; a positive writes the timeline. Returns counts."""
     date = date or timezone.localdate()
@@ -629,7 +629,7 @@ def record_antigen(actor, persons_results: dict, *, date=None) -> dict:
             if old and old.result == result:
                 continue
             AntigenReport.objects.update_or_create(person=person, date=date, defaults={
-                "community_id": person.community_id, "result": result, "by": by, "at": timezone.now()})
+                "community_id": person.community_id, "result": result, "by": by, "at": at or timezone.now()})
             counts["saved"] += 1
             if result == AntigenResult.POSITIVE:
                 counts["positive"] += 1

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.core.actions import allowed
+from fangkong.core.fieldtime import posted_time
 from fangkong.core.models import AuditAction, Building, Community, Grid, Household, Person
 from fangkong.core.pages import community_choice, may
 from fangkong.core.scope import get_visible_or_404
@@ -387,8 +388,11 @@ def antigen(request):
                    .select_related("household").order_by("household__room_sort", "name", "pk"))
     today = timezone.localdate()
     if request.method == "POST":
+        # The day the results were entered on the phone (a queue sent after midnight: the day before).
+        at = posted_time(request)
         chosen = {p: request.POST.get(f"r{p.pk}", "") for p in persons}
-        counts = services.record_antigen(request.user, {p: r for p, r in chosen.items() if r}, date=today)
+        counts = services.record_antigen(request.user, {p: r for p, r in chosen.items() if r},
+                                         date=timezone.localdate(at), at=at)
         messages.success(request, _("%(n)d self-tests saved.") % {"n": counts["saved"]})
         if counts["positive"]:
             messages.warning(request, _("%(n)d positive: the command post sees them now.") % {"n": counts["positive"]})

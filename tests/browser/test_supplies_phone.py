@@ -79,7 +79,8 @@ def test_a_sealed_building_from_request_to_the_door_on_a_phone(browser_world, li
     phone.wait_for_selector(".fk-door[data-outcome=nobody_home]")
     # The same door tapped again: a new hand-over, still one delivered request.
     doors.nth(0).locator("button[data-outcome=delivered]").click()
-    expect(phone.locator(".fk-door[data-pending]")).to_have_count(0)
+    expect(phone.locator(".fk-door[data-state=waiting]")).to_have_count(0)  # the outbox has sent it
+    phone.wait_for_selector("#fk-outbox[data-waiting='0']", state="attached")
     phone.screenshot(path=str(output_dir / "supplies_volunteer_360.png"), full_page=True)
     statuses = dict(Request.objects.values_list("household__room", "status"))
     assert statuses == {"101": Status.DELIVERED, "201": Status.FAILED, "301": Status.OUT}

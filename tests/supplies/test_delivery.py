@@ -1,5 +1,6 @@
 """Transfer stations, delivery runs, the pick list in door order and the hand-over at the door."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -14,7 +15,7 @@ from fangkong.supplies import services
 from fangkong.supplies.models import Handover, Outcome, Request, Status
 from tests.factories import make_user
 
-from .conftest import enter
+from .conftest import at, enter
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_volunteer_phone_page_lists_doors_floor_by_floor(world, run, login):
     room_201 = Household.objects.get(building=world.building_a, room="201").pk
     room_1001 = Household.objects.get(building=world.building_a, room="1001").pk
     assert html.index(f'data-household="{room_201}"') < html.index(f'data-household="{room_1001}"')
-    assert "supplies/handover.js" in html
+    assert "supplies/run.js" in html and "handover.js" not in html  # the one outbox sends the taps
 
 
 def test_another_volunteers_run_page_is_404(world, run, login):
@@ -177,3 +178,25 @@ def test_station_page_renders_the_pick_list_in_constant_queries(world, station, 
 def test_station_of_another_community_is_404(world, station, login):
     assert login(world.users["outsider"]).get(f"/supplies/stations/{station.pk}/").status_code == 404
     assert Building.objects.count() == 4
+
+
+def test_a_hand_over_queued_before_midnight_is_dated_on_the_phone(world, run, doors, login):
+    from unittest import mock
+
+    phone = at(23, 58)
+    server = at(0, 5, day=timezone.localdate() + dt.timedelta(days=1))
+    client = login(world.users["delivery_volunteer"])
+    with mock.patch("django.utils.timezone.now", return_value=server):
+        client.force_login(world.users["delivery_volunteer"])
+        answer = client.post(f"/supplies/runs/{run.pk}/handover/", json.dumps({
+            "household": doors["a201"].pk, "outcome": "delivered", "client_id": "m-1",
+            "at": phone.astimezone(dt.UTC).isoformat()}), content_type="application/json").json()
+        # A phone time that is no time at all: the server's time, not a 500.
+        odd = client.post(f"/supplies/runs/{run.pk}/handover/", json.dumps({
+            "household": doors["a202"].pk, "outcome": "wrong_door", "client_id": "m-2", "at": [1]}),
+            content_type="application/json")
+    assert answer["ok"] and odd.status_code == 200
+    assert Handover.objects.get(client_id="m-1").at == phone
+    assert Handover.objects.get(client_id="m-2").at == server
+    request = Request.objects.get(household=doors["a201"])
+    assert request.done_at == phone and timezone.localdate(request.done_at) == timezone.localdate()

@@ -13,6 +13,11 @@
  *   Fangkong.outbox.add({kind, url, body, json, batch, label}) and Fangkong.outbox.on(kind, fn)
  * A base.html bar (#fk-outbox) shows what is waiting, the last send, the last failure, "send now",
  * the refusals, and a sign-in form when the session has ended.
+ *
+ * A shared phone: each write carries who made it (the page's user). It is sent only from a page
+ * of that same user, with the header X-Fangkong-Made-By, and the server refuses (409 other_user)
+ * a write whose maker is not the signed-in user; the outbox then keeps it. So what A queued waits
+ * for A to sign in again on this phone and is never recorded as B's.
  */
 (function () {
   "use strict";
@@ -97,6 +102,10 @@
 
   function bar() { return document.getElementById("fk-outbox"); }
 
+  // Who this page is for (base.html); a write made here is theirs.
+  function me() { return document.body.getAttribute("data-fk-user") || ""; }
+  function mine(write) { return !write.user || write.user === me(); }
+
   function text(name) {
     var el = bar();
     return (el && el.getAttribute("data-text-" + name)) || name;
@@ -130,7 +139,8 @@
     var record = {
       kind: write.kind || "write", url: write.url, body: body, json: !!write.json, batch: write.batch || "",
       label: write.label || "", meta: write.meta || {}, page: window.location.pathname + window.location.search,
-      made_at: body.at, tries: 0
+      made_at: body.at, tries: 0,
+      user: me(), user_name: document.body.getAttribute("data-fk-user-name") || ""
     };
     return put("writes", record).then(function (seq) {
       record.seq = seq;
@@ -174,6 +184,7 @@
       "X-Requested-With": "XMLHttpRequest", "X-Fangkong-Outbox": "1", "X-CSRFToken": csrfToken(),
       "Accept": "application/json, text/html;q=0.5"
     };
+    if (first.user) headers["X-Fangkong-Made-By"] = first.user;
     var payload;
     if (first.batch) {
       var wrapped = {};
@@ -194,6 +205,8 @@
         return read.then(function (data) {
           var s = response.status;
           if (s === 401 || looksLikeLogin(response, data)) return { keep: "session" };
+          // Another user is signed in on this phone now: the write waits for the one who made it.
+          if (s === 409 && data && data.code === "other_user") return { keep: "user" };
           if (s === 403 && data && (data.code === "csrf" || /csrf/i.test(String(data.detail || "")))) return { keep: "session" };
           if (s >= 500 || s === 408 || s === 429 || s === 0) return { keep: "server", status: s };
           if (response.ok && first.batch) {
@@ -220,7 +233,7 @@
     if (!first.batch) return [first];
     var group = [];
     for (var i = 0; i < writes.length && group.length < 200; i++) {
-      if (writes[i].batch === first.batch && writes[i].url === first.url) group.push(writes[i]);
+      if (writes[i].batch === first.batch && writes[i].url === first.url && writes[i].user === first.user) group.push(writes[i]);
       else break;
     }
     return group;
@@ -246,6 +259,7 @@
 
   function sendOnce() {
     return all("writes").then(function (writes) {
+      writes = writes.filter(mine);  // another user's writes wait for them
       if (!writes.length) return "empty";
       writes.sort(function (a, b) { return a.seq - b.seq; });
       var group = nextGroup(writes);
@@ -303,6 +317,10 @@
       return response.text().then(function (html) {
         if (looksLikeLogin(response, html)) throw new Error("login");
         setState({ failure: "" });
+        // Someone else signed in on this page: it is shown again as theirs (it may hold what they
+        // may not read), and the first user's writes keep waiting for them.
+        var was = document.body.getAttribute("data-fk-username") || "";
+        if (was && username.trim() !== was) { window.location.reload(); return "reloaded"; }
         return send();
       });
     });
@@ -324,7 +342,17 @@
       el.setAttribute("data-waiting", String(waiting.length));
       el.classList.toggle("fk-outbox-waiting", waiting.length > 0);
       var session = el.querySelector("[data-fk-session]");
-      if (session) session.classList.toggle("d-none", !(s.failure === "session" && waiting.length));
+      var own = waiting.filter(mine);
+      if (session) session.classList.toggle("d-none", !(s.failure === "session" && own.length));
+      var held = el.querySelector("[data-fk-held]");
+      if (held) {
+        var names = {};
+        waiting.forEach(function (w) { if (!mine(w)) names[w.user_name || w.user] = (names[w.user_name || w.user] || 0) + 1; });
+        var parts = Object.keys(names).map(function (n) { return n + " (" + names[n] + ")"; });
+        held.textContent = parts.length ? text("held") + " " + parts.join(", ") : "";
+        held.classList.toggle("d-none", !parts.length);
+        el.setAttribute("data-held", String(waiting.length - own.length));
+      }
       var list = el.querySelector("[data-fk-refused]");
       list.textContent = "";
       refused.forEach(function (r) {
@@ -472,11 +500,25 @@
   // The service worker: the app shell and the field pages, for moving and reloading offline.
   // Links marked data-fk-offline (the start page's items) are fetched into its cache ahead.
   if ("serviceWorker" in navigator && document.body.getAttribute("data-fk-sw")) {
+    var body = document.body;
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var m = event.data || {};
+      // Said on the page (data-fk-kept) once this page can be reloaded without a network.
+      if (m.type === "kept" && m.url === window.location.href.split("#")[0]) body.setAttribute("data-fk-kept", m.kept ? "1" : "0");
+    });
     navigator.serviceWorker.register(document.body.getAttribute("data-fk-sw"), { scope: "/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
       var urls = Array.prototype.map.call(document.querySelectorAll("a[data-fk-offline]"), function (a) { return a.href; });
-      if (urls.length && registration.active) registration.active.postMessage({ type: "keep", urls: urls });
+      // This page too: opened before the worker controlled the tab (the first page after signing
+      // in), it was never kept, and a reload without a network would find nothing.
+      var current = body.hasAttribute("data-fk-offline-copy") ? "" : window.location.href.split("#")[0];
+      if ((urls.length || current) && registration.active) {
+        // And its own scripts and styles (a page's script is not in the app shell).
+        var assets = Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet][href]"),
+                                              function (e) { return e.src || e.href; });
+        registration.active.postMessage({ type: "keep", urls: urls, current: current, assets: assets });
+      }
     }).catch(function () { /* plain http on a LAN: no offline pages, the outbox still works */ });
     document.addEventListener("submit", function (event) {
       if (event.target && event.target.hasAttribute && event.target.hasAttribute("data-fk-logout") && navigator.serviceWorker.controller) {

@@ -48,11 +48,13 @@ function markedCopy(response) {
   });
 }
 
-function page(request) {
+function page(event) {
+  var request = event.request;
   return fetch(request).then(function (response) {
     if (keepable(response)) {
       var copy = response.clone();
-      caches.open(PAGE_CACHE).then(function (cache) { cache.put(pageKey(request.url), copy); });
+      // Kept before the worker may stop (waitUntil), so a reload right after finds it.
+      event.waitUntil(caches.open(PAGE_CACHE).then(function (cache) { return cache.put(pageKey(request.url), copy); }));
     }
     return response;
   }).catch(function () {
@@ -88,19 +90,42 @@ self.addEventListener("fetch", function (event) {
   }
   if (url.pathname === LOGIN_URL || url.pathname.indexOf("/api/") === 0) return;
   if (request.mode === "navigate" || (request.headers.get("Accept") || "").indexOf("text/html") !== -1) {
-    event.respondWith(page(request));
+    event.respondWith(page(event));
   }
 });
 
 self.addEventListener("message", function (event) {
   var m = event.data || {};
   if (m.type === "keep" && Array.isArray(m.urls)) {
+    var source = event.source;
     event.waitUntil(caches.open(PAGE_CACHE).then(function (cache) {
-      return Promise.all(m.urls.map(function (u) {
-        return fetch(u, { credentials: "same-origin" }).then(function (response) {
-          if (keepable(response)) return cache.put(pageKey(new URL(u, self.location.origin).toString()), response);
-        }).catch(function () { /* offline now: kept when next opened */ });
-      }));
+      // The page that asks is kept first, from the browser's own copy of what it was served
+      // ("force-cache": no new request). A page opened before this worker controlled the tab (the
+      // first page after signing in, or after an update) never passed through it, and asking the
+      // server again would fail once the sign-in has ended: the login page is never kept.
+      var current = m.current ? fetch(m.current, { credentials: "same-origin", cache: "force-cache" })
+        .then(function (response) {
+          if (!keepable(response)) return false;
+          return cache.put(pageKey(new URL(m.current, self.location.origin).toString()), response).then(function () { return true; });
+        }).catch(function () { return false; }) : Promise.resolve(false);
+      var assets = (Array.isArray(m.assets) ? m.assets : []).filter(function (u) {
+        return new URL(u, self.location.origin).pathname.indexOf(STATIC_URL) === 0;
+      });
+      var shell = caches.open(SHELL_CACHE).then(function (statics) {
+        return Promise.all(assets.map(function (u) {
+          return statics.match(u).then(function (hit) {
+            return hit || fetch(u).then(function (response) { if (response.ok) return statics.put(u, response); });
+          }).catch(function () { /* kept when next fetched */ });
+        }));
+      });
+      return Promise.all([current, shell]).then(function (done) { return done[0]; }).then(function (kept) {
+        if (source && m.current) source.postMessage({ type: "kept", url: m.current, kept: kept });
+        return Promise.all(m.urls.map(function (u) {
+          return fetch(u, { credentials: "same-origin" }).then(function (response) {
+            if (keepable(response)) return cache.put(pageKey(new URL(u, self.location.origin).toString()), response);
+          }).catch(function () { /* offline now: kept when next opened */ });
+        }));
+      });
     }));
   } else if (m.type === "forget") {
     event.waitUntil(caches.delete(PAGE_CACHE));
