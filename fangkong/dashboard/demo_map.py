@@ -14,6 +14,7 @@ from . import maps
 
 WIDTH = 2000
 MARGIN = 90
+TOP = 150  # room for the title above the first row of grids
 BACKGROUND = (246, 241, 228)
 GRID_TINTS = [(232, 222, 200), (222, 232, 210), (214, 226, 236), (236, 218, 214), (226, 218, 236),
               (218, 236, 230), (236, 232, 210)]
@@ -32,6 +33,23 @@ def _ring(building):
         lon, lat = float(building.longitude), float(building.latitude)
         d = 0.00006
         return [(lon - d, lat - d), (lon + d, lat - d), (lon + d, lat + d), (lon - d, lat + d)]
+
+
+def _lattice(buildings):
+    """Footprints on a lattice, grid after grid, for buildings without a position (as the demo
+    gives them), in the same units as longitude and latitude."""
+    rings, step, d = {}, 0.0003, 0.0001
+    row = 0
+    grids: dict[int, list] = {}
+    for building in buildings:
+        grids.setdefault(building.grid_id, []).append(building)
+    for members in grids.values():
+        columns = max(1, math.ceil(math.sqrt(len(members))))
+        for index, building in enumerate(members):
+            x, y = (index % columns) * step, -(row + index // columns) * step
+            rings[building.pk] = [(x - d, y - d), (x + d, y - d), (x + d, y + d), (x - d, y + d)]
+        row += math.ceil(len(members) / columns) + 1
+    return rings
 
 
 def _font(size):
@@ -56,17 +74,21 @@ def plan_image(community) -> tuple[bytes, dict[int, list]]:
     buildings = list(Building.objects.filter(community=community).select_related("grid").order_by("grid__number",
                                                                                                   "door_sort"))
     rings = {b.pk: _ring(b) for b in buildings}
+    if not buildings:
+        rings = {}
+    elif not all(rings.values()):
+        rings = _lattice(buildings)
     xs = [x for ring in rings.values() if ring for x, _y in ring]
     ys = [y for ring in rings.values() if ring for _x, y in ring]
     lon0, lon1, lat0, lat1 = min(xs), max(xs), min(ys), max(ys)
     # Metres are shorter in longitude than in latitude away from the equator.
     aspect = (lat1 - lat0) / ((lon1 - lon0) * math.cos(math.radians((lat0 + lat1) / 2)))
     scale_x = (WIDTH - 2 * MARGIN) / (lon1 - lon0)
-    height = int(round((WIDTH - 2 * MARGIN) * aspect)) + 2 * MARGIN
-    scale_y = (height - 2 * MARGIN) / (lat1 - lat0)
+    height = int(round((WIDTH - 2 * MARGIN) * aspect)) + MARGIN + TOP
+    scale_y = (height - MARGIN - TOP) / (lat1 - lat0)
 
     def px(lon, lat):
-        return [round(MARGIN + (lon - lon0) * scale_x, 1), round(MARGIN + (lat1 - lat) * scale_y, 1)]
+        return [round(MARGIN + (lon - lon0) * scale_x, 1), round(TOP + (lat1 - lat) * scale_y, 1)]
 
     corners = {}
     for pk, ring in rings.items():
@@ -97,7 +119,7 @@ def plan_image(community) -> tuple[bytes, dict[int, list]]:
     # North arrow and the name.
     draw.polygon([(WIDTH - 60, 30), (WIDTH - 75, 75), (WIDTH - 45, 75)], fill=(60, 60, 60))
     draw.text((WIDTH - 70, 78), "N", fill=(60, 60, 60), font=_font(26))
-    draw.text((MARGIN, 20), f"{community.name} 平面示意图", fill=(60, 50, 40), font=_font(40))
+    draw.text((MARGIN, 30), f"{community.name} 平面示意图", fill=(60, 50, 40), font=_font(40))
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue(), corners
@@ -106,6 +128,8 @@ def plan_image(community) -> tuple[bytes, dict[int, list]]:
 @transaction.atomic
 def add_demo_map(community, actor) -> int:
     """Upload the drawn plan and draw every building on it, through the services."""
+    if not Building.objects.filter(community=community).exists():
+        return 0
     data, corners = plan_image(community)
     maps.upload_plan(actor, community, data, "demo-site-plan.png")
     features = [{"type": "Feature", "properties": {"building_id": pk},
