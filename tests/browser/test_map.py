@@ -44,7 +44,8 @@ def watch_csp(page):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_the_command_post_switches_layers_and_draws_an_outline(map_world, live_server, new_page, viewport):
+def test_the_command_post_switches_layers_and_draws_an_outline(map_world, live_server, new_page, viewport,
+                                                               output_dir):
     w = map_world
     page = new_page(viewport)
     errors = watch_csp(page)
@@ -63,10 +64,12 @@ def test_the_command_post_switches_layers_and_draws_an_outline(map_world, live_s
     expect(shape(page, w.building_a)).to_have_attribute("data-n", "1")
     expect(shape(page, w.building_c)).to_have_attribute("data-cls", "none")
     assert "layer=cases" in page.url
+    page.screenshot(path=str(output_dir / f"map-{'phone' if viewport is PHONE else 'desktop'}.png"), full_page=True)
     assert "layer=cases" in page.locator(".fk-map-pdf").first.get_attribute("href")
     # Draw building 17: choose it, Start, click three corners on the plan, Save.
     page.select_option("#fk-draw-building", str(w.building_b.pk))
     page.click("#fk-draw-start")
+    page.wait_for_timeout(200)  # the map scrolled into view
     box = page.locator("#fk-map").bounding_box()
     for fx, fy in ((0.45, 0.35), (0.6, 0.35), (0.55, 0.55)):
         page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)

@@ -216,6 +216,7 @@
       drawing = true;
       corners = [];
       box.classList.add("fk-map-drawing");
+      box.scrollIntoView({block: "nearest"});
       refresh();
     });
     undo.addEventListener("click", function () { corners.pop(); refresh(); });
