@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from PIL import Image
 
 from fangkong.core.actions import NotAllowed
@@ -16,6 +17,13 @@ from fangkong.dashboard.models import BuildingShape, SitePlan
 from fangkong.supplies.models import Request
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages read in English here (the pages are in Chinese first)."""
+    with translation.override("en"):
+        yield
 
 
 def png(width=800, height=600, kind="PNG") -> bytes:
@@ -345,6 +353,7 @@ def test_upload_and_import_pages_refuse_bad_files_with_a_message(planned, login,
     url = f"/dashboard/c/{w.community.pk}/map/setup/"
     response = client.post(url, {"what": "plan", "image": SimpleUploadedFile("notes.txt", b"hello")})
     assert response.status_code == 400 and "notes.txt" in response.content.decode()
+    assert "不是图片" in response.content.decode()  # Chinese first, the file named
     bad = collection(feature({"door": "17"}, {"type": "LineString", "coordinates": [[1, 1], [2, 2]]}))
     response = client.post(url, {"what": "geojson", "file": SimpleUploadedFile("o.geojson", bad)})
     assert response.status_code == 400 and "LineString" in response.content.decode()
