@@ -30,7 +30,7 @@
     message.textContent = text;
     message.classList.toggle("text-danger", !!bad);
   }
-  function fill(template, door) { return template.replace("%(door)s", door); }
+  function fill(template, door) { return template.replace("{door}", door); }
   function centre(b) {
     var pts = b.points, x = 0, y = 0;
     pts.forEach(function (p) { x += p[0]; y += p[1]; });
@@ -106,7 +106,7 @@
       legendBox.appendChild(item);
     });
     var what = document.getElementById("fk-map-count-label");
-    if (what) { what.textContent = data.count_label ? what.dataset.text.replace("%(what)s", data.count_label) : ""; }
+    if (what) { what.textContent = data.count_label ? what.dataset.text.replace("{what}", data.count_label) : ""; }
     document.querySelectorAll(".fk-map-pdf").forEach(function (a) {
       a.href = box.dataset.pdf + "?layer=" + encodeURIComponent(data.layer) + "&size=" + a.dataset.size;
     });
@@ -210,7 +210,7 @@
       var enough = kind.value === "point" ? corners.length === 1 : corners.length >= 3;
       save.disabled = !enough;
       undo.disabled = !corners.length;
-      count.textContent = drawing ? count.dataset.text.replace("%(n)s", String(corners.length)) : "";
+      count.textContent = drawing ? count.dataset.text.replace("{n}", String(corners.length)) : "";
     };
     start.addEventListener("click", function () {
       drawing = true;
