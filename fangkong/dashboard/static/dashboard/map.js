@@ -88,6 +88,7 @@
       byId[b.id] = {building: b, shape: shape};
     });
     legend();
+    sizes();
     labels();
   }
 
@@ -114,12 +115,22 @@
     if (hidden) { hidden.value = data.layer; }
   }
 
-  // Labels once the buildings are large enough to carry them; phones one step closer.
+  // Labels once the buildings are drawn large enough to carry them (a typical building 28 px
+  // wide on the screen), the phones from 64 px: a door found is shown at that size.
+  var labelZoom = fitZoom, phoneZoom = fitZoom + 1;
+  function sizes() {
+    var widths = data.buildings.filter(function (b) { return b.points && b.points.length > 2; }).map(function (b) {
+      var xs = b.points.map(function (p) { return p[0]; });
+      return Math.max.apply(null, xs) - Math.min.apply(null, xs);
+    }).sort(function (a, b) { return a - b; });
+    var typical = widths.length ? Math.max(widths[Math.floor(widths.length / 2)], 4) : 20;
+    labelZoom = Math.log2(28 / typical);
+    phoneZoom = Math.min(map.getMaxZoom(), Math.max(Math.log2(64 / typical), fitZoom + 1));
+  }
   function labels() {
-    var many = Object.keys(byId).length > 60;
     var zoom = map.getZoom();
-    box.classList.toggle("fk-map-nolabels", many && zoom < fitZoom + 1);
-    box.classList.toggle("fk-map-nophones", zoom < fitZoom + (many ? 2 : 1));
+    box.classList.toggle("fk-map-nolabels", zoom < labelZoom - 0.01);
+    box.classList.toggle("fk-map-nophones", zoom < phoneZoom - 0.01);
   }
   map.on("zoomend", labels);
 
@@ -162,7 +173,7 @@
     }
     var entry = byId[b.id];
     if (!entry) { say(fill(message.dataset.undrawn, b.door), true); return; }
-    map.setView(centre(b), Math.max(map.getZoom(), fitZoom + 2));
+    map.setView(centre(b), Math.max(map.getZoom(), Math.ceil(phoneZoom * 4) / 4));
     var el = entry.shape.getElement();
     if (el) { el.classList.add("fk-map-found"); }
     var tip = entry.shape.getTooltip() && entry.shape.getTooltip().getElement();
