@@ -30,8 +30,8 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.core.actions import require
 from fangkong.core.errors import ServiceError
-from fangkong.core.models import AuditAction, Building, ControlStatus
-from fangkong.core.scope import may_read, reaches
+from fangkong.core.models import AuditAction, Building, ControlStatus, Role
+from fangkong.core.scope import has_role, may_read, reaches
 from fangkong.core.services import audit
 from fangkong.lib.masking import mask_phone
 
@@ -500,6 +500,21 @@ def _classify(layer: str, counts, building_status: str):
     return ({"seals_broken": "broken", "deliveries": "due", "reports": "missing"}[layer] if n else "none"), n
 
 
+def visible_buildings(user, community):
+    """The buildings the user sees on the map: those of their reach and, for a delivery
+    volunteer, the doors their runs take them to (a run is not bound to their usual buildings)."""
+    buildings = Building.objects.visible_to(user).filter(community=community)
+    if apps.is_installed("fangkong.supplies") and not getattr(user, "is_superuser", False) \
+            and has_role(user, Role.DELIVERY_VOLUNTEER, community_id=community.pk):
+        from fangkong.supplies.models import OPEN_STATUSES, Request
+
+        on_runs = (Request.objects.visible_to(user).filter(community=community, status__in=OPEN_STATUSES,
+                                                           run__isnull=False).values("household__building_id"))
+        buildings = Building.objects.filter(community=community).filter(Q(pk__in=buildings.values("pk"))
+                                                                         | Q(pk__in=on_runs))
+    return buildings
+
+
 def building_layer(user, community, layer_key: str = "status", day: dt.date | None = None) -> dict:
     """Every building of the community the user sees, with its shape on the plan (None: not
     drawn yet), its label (door number, landlord's masked phone) and the chosen layer's class and
@@ -510,7 +525,7 @@ def building_layer(user, community, layer_key: str = "status", day: dt.date | No
     if layer is None:
         raise MapError(_("Layer: %(key)s is not a layer you may see.") % {"key": layer_key}, code="bad_layer",
                        field="layer")
-    rows = (Building.objects.visible_to(user).filter(community=community).order_by("door_sort")
+    rows = (visible_buildings(user, community).order_by("door_sort")
             .values_list("pk", "door_number", "landlord_phone", "control_status", "grid__control_status",
                          "map_shape__kind", "map_shape__points"))
     extra = {}

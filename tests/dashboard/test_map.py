@@ -278,6 +278,23 @@ def test_a_delivery_volunteer_gets_no_health_layer(planned):
     assert list(data) == ["564"] and data["564"]["n"] == 0  # no seal count for a role that reads none
 
 
+def test_a_delivery_volunteer_also_sees_the_doors_of_their_runs(planned):
+    from django.utils import timezone
+
+    from fangkong.supplies.models import DeliveryRun, TransferStation
+
+    w = planned
+    volunteer = w.users["delivery_volunteer"]
+    station = TransferStation.objects.create(community=w.community, name="中转站")
+    run = DeliveryRun.objects.create(community=w.community, station=station, departs_at=timezone.now(),
+                                     volunteer=volunteer)
+    Request.objects.create(community=w.community, household=w.household_c1, kind="gas", run=run)
+    Request.objects.create(community=w.community, household=w.household_b1, kind="gas")  # on no run
+    data = by_door(maps.building_layer(volunteer, w.community, "deliveries"))
+    assert sorted(data) == ["564", "800"]
+    assert (data["800"]["cls"], data["800"]["n"]) == ("due", 1) and data["564"]["n"] == 0
+
+
 @pytest.mark.parametrize("layer", [layer.key for layer in maps.LAYERS])
 def test_the_layer_takes_the_same_queries_whatever_the_number_of_buildings(planned, layer):
     w = planned
@@ -384,3 +401,15 @@ def test_the_start_page_offers_the_map_to_a_building_leader(planned, login):
     assert 'href="/dashboard/map/"' in page
     response = login(planned.users["building_leader"]).get("/dashboard/map/")
     assert response.status_code == 302 and response["Location"] == f"/dashboard/c/{planned.community.pk}/map/"
+
+
+def test_the_demo_plan_is_drawn_and_holds_every_building(day_world):
+    from fangkong.dashboard.demo_map import add_demo_map
+
+    w = day_world
+    assert add_demo_map(w.community, w.users["command_post"]) == 3
+    plan = SitePlan.objects.get(community=w.community)
+    assert Image.open(io.BytesIO(bytes(plan.image))).size == (plan.width, plan.height)
+    shapes = list(BuildingShape.objects.filter(community=w.community))
+    assert {s.building_id for s in shapes} == {w.building_a.pk, w.building_b.pk, w.building_c.pk}
+    assert all(0 <= x <= plan.width and 0 <= y <= plan.height for s in shapes for x, y in s.points)

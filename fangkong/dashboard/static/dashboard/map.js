@@ -14,7 +14,7 @@
   var layerSelect = document.getElementById("fk-map-layer");
   var bounds = [[-height, 0], [0, width]];
   var map = L.map(box, {crs: L.CRS.Simple, minZoom: -6, maxZoom: 4, zoomSnap: 0.25, attributionControl: false,
-                        maxBounds: L.latLngBounds(bounds).pad(0.25), tap: true});
+                        maxBounds: L.latLngBounds(bounds).pad(0.25)});
   L.imageOverlay(box.dataset.plan, bounds).addTo(map);
   map.fitBounds(bounds);
   var fitZoom = map.getZoom();
