@@ -125,3 +125,15 @@ def test_a_building_leader_finds_a_door_and_taps_it(map_world, live_server, new_
         shape(page, w.building_a).click()
     assert page.url.endswith(f"/buildings/{w.building_a.pk}/")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_the_map_fits_a_phone_and_a_thumb_for_the_building_leader_and_volunteer(map_world, live_server):
+    from .test_phone_fit import _measure, _problems
+
+    w = map_world
+    path = f"/dashboard/c/{w.community.pk}/map/"
+    found = _measure(live_server, w.users["building_leader"].username, [path, "/start/"])
+    found.update({f"volunteer {p}": r for p, r in
+                  _measure(live_server, w.users["delivery_volunteer"].username, [path]).items()})
+    problems = _problems(found)
+    assert not problems, "\n".join(problems)
