@@ -68,6 +68,8 @@ EXPECTED = {
     "dashboard.add_problem": ({CP, GL, GW}, True),
     "dashboard.issue_briefing": ({CP}, False),
     "dashboard.view_figures": ({CP, GL, GW, Role.DISTRICT_VIEWER}, False),
+    "dashboard.view_map": ({CP, GL, GW, BL, DV, Role.DISTRICT_VIEWER}, False),
+    "dashboard.edit_map": ({CP}, False),
     "registry.export_places": ({BL, CP, GL, GW}, False),
     "registry.import_places": ({CP}, False),
     # accounts

@@ -91,6 +91,8 @@ OBJECT_ROUTES = {
     "building_occupancy_pdf", "building_temperature_pdf", "care_contact", "catalogue_detail", "catalogue_order",
     "catalogue_sheet", "community-detail", "community_briefings", "community_dashboard",
     "community_figures_json", "community_problems", "community_setup", "community_setup_add", "community_trend",
+    "community_map", "community_map_draw", "community_map_geojson", "community_map_layer", "community_map_pdf",
+    "community_map_plan", "community_map_setup",
     "cutoff_detail", "duty_remove", "duty_sign_off", "duty_sign_on", "grid-detail", "grid_assignments",
     "grid_detail", "grid_edit", "grid_occupancy_pdf", "health_household_seal", "health_person_measure",
     "health_person_state", "healthreport-detail", "household-detail", "household_create", "household_detail",

@@ -12,3 +12,4 @@ class DashboardConfig(AppConfig):
         from . import actions  # noqa: F401  (declares the app's actions)
 
         hooks.register("nav_item", "fangkong.dashboard.panels.nav_item", order=5)
+        hooks.register("start_item", "fangkong.dashboard.views_map.start_item", order=90)

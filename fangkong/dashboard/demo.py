@@ -21,3 +21,7 @@ def add_demo(community, actor, today: dt.date, seed: int) -> None:
     grids = list(Grid.objects.filter(community=community).order_by("number")[:len(PROBLEMS)])
     for grid, (kind, text) in zip(grids, PROBLEMS, strict=False):
         services.add_problem(actor, community, grid, text, kind=kind, day=today)
+    # The status map: a drawn site plan with every building on it (dashboard/demo_map.py).
+    from .demo_map import add_demo_map
+
+    add_demo_map(community, actor)

@@ -64,3 +64,65 @@ class Briefing(models.Model):
 
     def __str__(self):
         return f"{self.day}"
+
+
+# --- the status map (战疫地图) ---------------------------------------------------------------
+
+
+class SitePlan(models.Model):
+    """The community's site plan: one image (a drawing, a scanned census map, a drone photo) the
+    buildings are drawn on, kept in the database with its size so that the map and its outlines
+    travel together (a backup of the database is a backup of the map)."""
+
+    community = models.OneToOneField(Community, models.CASCADE, related_name="+", verbose_name=_("community"))
+    image = models.BinaryField(_("image"))
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField(_("width (pixels)"))
+    height = models.PositiveIntegerField(_("height (pixels)"))
+    name = models.CharField(_("file name"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    # Not personal data: whoever reaches any grid or building of the community sees its plan.
+    scope_paths = {"community": "community_id", "grid": "community__grids__id",
+                   "building": "community__buildings__id"}
+
+    class Meta:
+        verbose_name = _("site plan")
+        verbose_name_plural = _("site plans")
+
+    def __str__(self):
+        return self.name or f"{self.width}×{self.height}"
+
+
+class ShapeKind(models.TextChoices):
+    POLYGON = "polygon", _("Outline")
+    POINT = "point", _("Point")
+
+
+class BuildingShape(models.Model):
+    """A building drawn on its community's site plan: an outline (its corners) or a point, in
+    pixels of the image (x to the right, y downwards from the top left corner)."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+", verbose_name=_("community"))
+    building = models.OneToOneField("core.Building", models.CASCADE, related_name="map_shape",
+                                    verbose_name=_("building"))
+    kind = models.CharField(_("kind"), max_length=8, choices=ShapeKind.choices, default=ShapeKind.POLYGON)
+    # [[x, y], ...]: the corners of the outline (not closed), or one point.
+    points = models.JSONField(_("points"))
+    drawn_at = models.DateTimeField(_("drawn"), default=timezone.now)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id", "grid": "building__grid_id", "building": "building_id"}
+
+    class Meta:
+        verbose_name = _("building on the map")
+        verbose_name_plural = _("buildings on the map")
+        indexes = [models.Index(fields=["community", "building"])]
+
+    def __str__(self):
+        return f"{self.building_id} {self.kind}"
