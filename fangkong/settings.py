@@ -279,9 +279,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "fangkong.api.pagination.StrictLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "fangkong.core.rest.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 100,
-    "EXCEPTION_HANDLER": "fangkong.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "fangkong.core.rest.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fangkong API",

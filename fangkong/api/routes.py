@@ -2,8 +2,8 @@
 
 Each Fangkong app that has an API has an ``api`` module (``<app>/api.py``, or a package
 ``<app>/api/`` once it passes a few hundred lines) with ``ROUTES``: (prefix, view set,
-basename) triples. This package never imports an app by name, so an app's API may import the
-shared pieces here (base view set, fields, errors) without a cycle.
+basename) triples. The shared pieces (base view set, fields, errors) are in ``fangkong.core.rest``;
+this package only collects, and nothing but the URL configuration imports it.
 """
 
 from importlib import import_module

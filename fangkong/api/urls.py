@@ -11,7 +11,8 @@ from csp.decorators import csp_update
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from . import views
+from fangkong.core.rest import views
+
 from .routes import collect
 
 router = collect(views.Router())

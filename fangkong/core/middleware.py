@@ -78,7 +78,7 @@ class NotAllowedMiddleware:
     message: the views call the services and do not repeat their checks. A fetch from the field
     outbox gets the refusal as JSON with its machine code, a definite answer the phone lists for
     the user instead of sending it again. (The API turns NotAllowed into its own JSON 403 in
-    ``fangkong.api.errors``.)"""
+    ``fangkong.core.rest.errors``.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -120,7 +120,7 @@ def database_unavailable(request):
 
 class DatabaseUnavailableMiddleware:
     """A page or fetch whose view found the database down answers 503 with Retry-After (the API
-    does the same in ``fangkong.api.errors``; failures before any view, in a middleware reading
+    does the same in ``fangkong.core.rest.errors``; failures before any view, in a middleware reading
     the session, are answered by ``core.views.error_500``)."""
 
     def __init__(self, get_response):

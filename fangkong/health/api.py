@@ -19,10 +19,10 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from fangkong.api.serializers import ErrorSerializer, ScopedRelatedField
-from fangkong.api.views import ReadOnlyScopedViewSet
 from fangkong.core.filtersets import IdFilter
 from fangkong.core.models import Person
+from fangkong.core.rest.serializers import ErrorSerializer, ScopedRelatedField
+from fangkong.core.rest.views import ReadOnlyScopedViewSet
 from fangkong.lib.masking import mask_id, mask_phone
 
 from . import actions as can

@@ -11,9 +11,9 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from fangkong.api.serializers import ErrorSerializer, ScopedRelatedField
-from fangkong.api.views import ReadOnlyScopedViewSet
 from fangkong.core.models import Building, Community, Grid, Household
+from fangkong.core.rest.serializers import ErrorSerializer, ScopedRelatedField
+from fangkong.core.rest.views import ReadOnlyScopedViewSet
 
 from . import actions as can
 from . import screening

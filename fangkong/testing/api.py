@@ -14,8 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from fangkong.api.serializers import ErrorSerializer
-from fangkong.api.views import ScopedViewSet
+from fangkong.core.rest.serializers import ErrorSerializer
+from fangkong.core.rest.views import ScopedViewSet
 
 from . import results_file, scanning, services
 from .models import TestRound

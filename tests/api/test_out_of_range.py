@@ -4,7 +4,7 @@ offsets beyond what the database takes (issue 10 §4)."""
 
 import pytest
 
-MAX_LIMIT = 1000  # fangkong.api.pagination.MAX_LIMIT
+MAX_LIMIT = 1000  # fangkong.core.rest.pagination.MAX_LIMIT
 
 BAD = [
     "/api/persons/?community=1e19",

@@ -11,16 +11,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from fangkong.api.serializers import (
-    VERSION_HELP,
-    MaskedCharField,
-    ScopedRelatedField,
-    django_errors,
-    ensure_writable,
-    refuse_change,
-    request_user,
-    require_version,
-)
 from fangkong.core import places, services
 from fangkong.core.models import (
     GB11643_TYPES,
@@ -34,6 +24,16 @@ from fangkong.core.models import (
     Person,
     Unit,
     Zone,
+)
+from fangkong.core.rest.serializers import (
+    VERSION_HELP,
+    MaskedCharField,
+    ScopedRelatedField,
+    django_errors,
+    ensure_writable,
+    refuse_change,
+    request_user,
+    require_version,
 )
 from fangkong.lib import phone as phones
 from fangkong.lib.masking import mask_id, mask_phone

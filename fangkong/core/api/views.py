@@ -7,11 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from fangkong.api.serializers import ErrorSerializer
-from fangkong.api.views import ReadOnlyScopedViewSet
 from fangkong.core import core_actions as can
 from fangkong.core import filtersets, services, setup_actions
 from fangkong.core.models import Building, Community, Grid, Household, Person, Unit, Zone
+from fangkong.core.rest.serializers import ErrorSerializer
+from fangkong.core.rest.views import ReadOnlyScopedViewSet
 
 from . import serializers
 
