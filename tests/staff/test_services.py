@@ -47,7 +47,8 @@ def test_a_close_contact_is_taken_off_every_roster_and_flagged_for_hand_over(wor
     assert removed == 1 and not Duty.objects.filter(worker=w).exists()
     cover = services.coverage(command, [world.community.pk])
     assert [a.worker for a in cover.handovers] == [w]
-    assert world.building_a in cover.buildings_uncovered
+    assert world.building_a.pk in [b["id"] for b in cover.buildings_uncovered]
+    assert (cover.n_buildings_uncovered, cover.n_handovers) == (len(cover.buildings_uncovered), 1)
     assert services.responsible_for([world.building_a.pk]) == {}
 
 
@@ -85,9 +86,12 @@ def test_coverage_lists_key_persons_nobody_answers_for(world):
     command = world.users["command_post"]
     kp = KeyPerson.objects.create(community=world.community, person=world.person_a, state=State.CLOSE_CONTACT,
                                   since=timezone.localdate(), colour=Colour.RED)
-    assert kp.person in services.coverage(command, [world.community.pk]).keypersons_uncovered
+    cover = services.coverage(command, [world.community.pk])
+    assert kp.person.pk in [p["id"] for p in cover.keypersons_uncovered] and cover.n_keypersons_uncovered == 1
     services.assign(command, worker(world), person=kp.person)
-    assert kp.person not in services.coverage(command, [world.community.pk]).keypersons_uncovered
+    cover = services.coverage(command, [world.community.pk])
+    assert kp.person.pk not in [p["id"] for p in cover.keypersons_uncovered] and cover.n_keypersons_uncovered == 0
+    assert cover.n_keypersons == 1
 
 
 def test_grid_screen_shows_buildings_in_door_order_with_gaps(world):
@@ -180,7 +184,8 @@ def test_completion_counts_households_done_per_cadre_and_unseen_households(world
         services.tick_five(leader, world.household_a1, item, f"t{n}", seal_intact=False)
     report = services.five_completion(command, world.community, timezone.localdate())
     assert [(c["name"], c["households"], c["done"]) for c in report["cadres"]] == [(w.name, 2, 1)]
-    assert world.household_a1 not in report["unseen"] and world.household_b1 in report["unseen"]
+    unseen = {line["id"] for line in report["unseen"]}
+    assert world.household_a1.pk not in unseen and world.household_b1.pk in unseen
     assert [t.household for t in report["problems"]] == [world.household_a1]
 
 
