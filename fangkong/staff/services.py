@@ -742,21 +742,39 @@ def open_tasks_per_grid(user, today: dt.date | None = None) -> list[dict]:
     return list(rows)
 
 
+def team_arrangements(team: Team, day: dt.date) -> dict:
+    """What a team does on ``day`` (每晚提前发出工作安排): its members' duties in shift order and the
+    open tasks of the team and its members due by then. Names only: no phone goes on a sheet."""
+    members = list(Worker.objects.filter(teams__team=team).order_by("name"))
+    tasks = [{"title": task.title, "place": task.building.door_number if task.building else "",
+              "owner": task.owner_worker.name if task.owner_worker else team.name, "due_on": task.due_on}
+             for task in Task.objects.filter(Q(owner_team=team) | Q(owner_worker__in=members), status=TaskStatus.OPEN,
+                                             due_on__lte=day).select_related("owner_worker", "building")
+             .order_by("due_on", "id")]
+    duties = [{"shift": str(d.shift), "post": str(d.post), "worker": d.worker.name}
+              for d in Duty.objects.filter(worker__in=members, on=day).select_related("post", "shift", "worker")
+              .order_by("starts_at", "post__name", "worker__name")]
+    return {"team": team, "day": day, "leader": team.leader.name if team.leader_id else "", "members": len(members),
+            "tasks": tasks, "duties": duties}
+
+
+def arrangements(user, community: Community, day: dt.date, team: Team | None = None) -> list[dict]:
+    """Every team the user sees (or the one asked for), with its arrangements for ``day``."""
+    teams = [team] if team is not None else list(
+        Team.objects.visible_to(user).filter(community=community).select_related("leader", "grid"))
+    return [team_arrangements(t, day) for t in teams]
+
+
 def arrangements_text(team: Team, day: dt.date) -> str:
     """Tomorrow's arrangements of a team, to paste into its chat group (每晚提前发出工作安排)."""
-    members = list(Worker.objects.filter(teams__team=team).order_by("name"))
+    plan = team_arrangements(team, day)
     lines = [_("【%(team)s】%(day)s work arrangements") % {"team": team.name, "day": day.strftime("%m-%d")}]
-    tasks = Task.objects.filter(Q(owner_team=team) | Q(owner_worker__in=members), status=TaskStatus.OPEN,
-                                due_on__lte=day).select_related("owner_worker", "building").order_by("due_on", "id")
-    for index, task in enumerate(tasks, 1):
-        owner = task.owner_worker.name if task.owner_worker else team.name
-        place = f" · {task.building.door_number}" if task.building else ""
-        lines.append(f"{index}. {task.title}{place}({owner})")
-    duties = Duty.objects.filter(worker__in=members, on=day).select_related("post", "shift", "worker").order_by(
-        "starts_at")
-    if duties:
+    for index, task in enumerate(plan["tasks"], 1):
+        place = f" · {task['place']}" if task["place"] else ""
+        lines.append(f"{index}. {task['title']}{place}({task['owner']})")
+    if plan["duties"]:
         lines.append(_("Duties:"))
-        lines += [f"· {d.shift} {d.post}:{d.worker.name}" for d in duties]
+        lines += [f"· {d['shift']} {d['post']}:{d['worker']}" for d in plan["duties"]]
     if len(lines) == 1:
         lines.append(_("No tasks yet."))
     return "\n".join(lines)
