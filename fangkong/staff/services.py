@@ -125,6 +125,8 @@ def update_worker(actor, worker: Worker, data: dict) -> Worker:
     if worker.left_on:
         _clear_roster(worker, timezone.make_aware(dt.datetime.combine(worker.left_on, dt.time())))
     audit(actor, AuditAction.CHANGE, worker, fields=sorted(cleaned))
+    if {"left_on", "arrived_on", "user"} & set(cleaned):
+        _worker_changed(worker)
     return worker
 
 
@@ -147,6 +149,8 @@ def set_worker_health(actor, worker: Worker, health: str, now=None) -> int:
     worker.save(update_fields=["health"])
     removed = 0 if health == WorkerHealth.WELL else _clear_roster(worker, now or timezone.now())
     audit(actor, AuditAction.CHANGE, worker, fields=["health"], changes={"health": [before, health]})
+    if before != health:
+        _worker_changed(worker)
     return removed
 
 
@@ -257,6 +261,7 @@ def assign(actor, worker: Worker, *, building: Building | None = None, household
         _refuse("already_assigned", _("%(name)s already answers for this.") % {"name": worker.name}, "worker")
     row.save()
     audit(actor, AuditAction.CREATE, row)
+    _responsibility_changed(row.community_id, [row])
     return row
 
 
@@ -268,6 +273,7 @@ def end_assignment(actor, assignment: Assignment, today: dt.date | None = None) 
     assignment.ended_on = today or timezone.localdate()
     assignment.save(update_fields=["ended_on"])
     audit(actor, AuditAction.CHANGE, assignment, fields=["ended_on"])
+    _responsibility_changed(assignment.community_id, [assignment])
 
 
 @transaction.atomic
@@ -298,6 +304,38 @@ def responsible_users(building_ids, today: dt.date | None = None) -> dict[int, i
     account are absent, so the caller keeps its own rule for them."""
     return {building_id: worker.user_id for building_id, worker in responsible_for(building_ids, today).items()
             if worker.user_id}
+
+
+def person_responsible_users(person_ids, today: dt.date | None = None) -> dict[int, int]:
+    """The user account of the (first available) worker assigned to each key person as the person;
+    persons without one, or whose worker has no account, are absent (the building's answer holds)."""
+    today = today or timezone.localdate()
+    found: dict[int, int] = {}
+    for person_id, user_id in (Assignment.objects.filter(person_id__in=list(person_ids), kind=AssignmentKind.KEY_PERSON,
+                                                         ended_on__isnull=True, worker__user__isnull=False)
+                               .filter(available_q(today, "worker__")).order_by("started_on", "id")
+                               .values_list("person_id", "worker__user_id")):
+        found.setdefault(person_id, user_id)
+    return found
+
+
+def _responsibility_changed(community_id: int, rows) -> None:
+    """Tell whoever keeps "who is responsible" (health's register) which doors and persons moved."""
+    building_ids, person_ids = set(), set()
+    for row in rows:
+        if row.person_id:
+            person_ids.add(row.person_id)
+        elif row.building_id:
+            building_ids.add(row.building_id)
+    if building_ids or person_ids:
+        events.responsibility_changed.send(sender=Assignment, community_id=community_id, building_ids=building_ids,
+                                           person_ids=person_ids)
+
+
+def _worker_changed(worker: Worker) -> None:
+    """The worker's state or account changed: every door and person they answer for may have another answer."""
+    _responsibility_changed(worker.community_id, list(worker.assignments.filter(ended_on__isnull=True)
+                                                       .only("building_id", "person_id")))
 
 
 @dataclass

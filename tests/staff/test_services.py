@@ -226,3 +226,41 @@ def test_assignment_rows_carry_their_community(world):
     services.assign(world.users["command_post"], worker(world), household=world.household_c1)
     row = Assignment.objects.get()
     assert row.community == world.community and row.building == world.building_c and row.grid == world.grid2
+
+
+def test_the_key_person_register_shows_a_change_of_assignment_at_once(world, login):
+    """The register keeps its responsible column on the row; an assignment made, handed over or
+    ended, or its worker falling ill, sets it again in the same transaction (core's
+    responsibility_changed), the person's own assignment before the door's."""
+    from django.contrib.auth import get_user_model
+
+    from fangkong.health import services as health
+
+    command, leader = world.users["command_post"], world.users["building_leader"]
+    key = health.set_state(command, world.person_a, State.CLOSE_CONTACT)
+    assert key.responsible == leader  # building A's building leader, before anyone is assigned
+    cadre_user, other_user, third_user = (get_user_model().objects.create_user(name, first_name=name.title())
+                                          for name in ("cadre", "other", "third"))
+    cadre = worker(world, "林志强", user=cadre_user)
+    first = services.assign(command, cadre, building=world.building_a)
+
+    def responsible():
+        key.refresh_from_db()
+        return key.responsible
+
+    assert responsible() == cadre_user
+    assert health.register(command).get(pk=key.pk).responsible == cadre_user
+    assert "Cadre" in login(command).get(f"/health/keypersons/{key.pk}/").content.decode()  # the page at once
+    services.set_worker_health(command, cadre, WorkerHealth.SICK)
+    assert responsible() == leader  # nobody available on the door: the building leader again
+    services.set_worker_health(command, cadre, WorkerHealth.WELL)
+    assert responsible() == cadre_user
+    mine = services.assign(command, worker(world, "黄丽娟", user=other_user), person=world.person_a)
+    assert responsible() == other_user  # the person's own assignment first
+    services.end_assignment(command, mine)
+    assert responsible() == cadre_user
+    services.hand_over(command, first, worker(world, "陈国华"))  # a worker without an account
+    assert responsible() == leader
+    # Another door's change leaves this row alone.
+    services.assign(command, worker(world, "吴国庆", user=third_user), building=world.building_c)
+    assert responsible() == leader
