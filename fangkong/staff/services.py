@@ -668,7 +668,7 @@ def five_completion(user, community: Community, day: dt.date, unseen_buildings: 
     sizes = dict(Household.objects.filter(building__community=community).values("building_id")
                  .annotate(n=Count("*")).order_by().values_list("building_id", "n"))
     answerable = defaultdict(int)
-    for worker_id, n in (live.filter(kind=AssignmentKind.HOUSEHOLD).values("worker_id").annotate(n=Count("id"))
+    for worker_id, n in (live.filter(kind=AssignmentKind.HOUSEHOLD).values("worker_id").annotate(n=Count("*"))
                          .order_by().values_list("worker_id", "n")):
         answerable[worker_id] += n
     for worker_id, building_id in live.filter(kind=AssignmentKind.BUILDING).values_list("worker_id", "building_id"):
@@ -700,8 +700,14 @@ def five_completion(user, community: Community, day: dt.date, unseen_buildings: 
         line["seen"] += saw
         if total > saw:
             unseen_by_building.append((building_id, door_number, total - saw))
-    # Step 4: the rooms nobody saw, for the first buildings in door order (a page, not the whole list).
-    first = [building_id for building_id, _door, _n in unseen_by_building[:unseen_buildings]]
+    # Step 4: the rooms nobody saw, for the first buildings in door order (a page, not the whole
+    # list): only as many buildings as hold the rooms shown, known from the counts above.
+    first, rooms = [], 0
+    for building_id, _door, n in unseen_by_building[:unseen_buildings]:
+        if rooms >= UNSEEN_ROOMS_SHOWN:
+            break
+        first.append(building_id)
+        rooms += n
     unseen = [{"id": pk, "door": door, "room": room} for pk, door, room in
               Household.objects.filter(building_id__in=first)
               .exclude(pk__in=seen_rows.filter(building_id__in=first).values("household_id"))

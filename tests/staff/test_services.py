@@ -264,3 +264,16 @@ def test_the_key_person_register_shows_a_change_of_assignment_at_once(world, log
     # Another door's change leaves this row alone.
     services.assign(command, worker(world, "吴国庆", user=third_user), building=world.building_c)
     assert responsible() == leader
+
+
+def test_completion_names_a_page_of_unseen_rooms_but_counts_them_all(world, monkeypatch):
+    command = world.users["command_post"]
+    w = worker(world)
+    for building in (world.building_a, world.building_c):
+        services.assign(command, w, building=building)
+    whole = services.five_completion(command, world.community, timezone.localdate())
+    assert whole["unseen_count"] >= 2 and len(whole["unseen"]) == whole["unseen_count"]
+    monkeypatch.setattr(services, "UNSEEN_ROOMS_SHOWN", 1)
+    page = services.five_completion(command, world.community, timezone.localdate())
+    assert page["unseen_count"] == whole["unseen_count"]
+    assert page["unseen"] == whole["unseen"][:len(page["unseen"])] and len(page["unseen"]) < whole["unseen_count"]
