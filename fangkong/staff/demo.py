@@ -7,7 +7,6 @@ import datetime as dt
 import random
 
 from django.contrib.auth import get_user_model
-
 from django.utils import timezone
 
 from fangkong.core.models import Building, Household

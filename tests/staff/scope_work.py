@@ -1,7 +1,18 @@
 """Staff rows inside and outside each role's scope, for tests/test_scope_matrix.py."""
 
 from fangkong.staff import services
-from fangkong.staff.models import Assignment, AssignmentKind, Duty, Post, PostKind, Task, Team, TeamKind, VolunteerSignup, Worker
+from fangkong.staff.models import (
+    Assignment,
+    AssignmentKind,
+    Duty,
+    Post,
+    PostKind,
+    Task,
+    Team,
+    TeamKind,
+    VolunteerSignup,
+    Worker,
+)
 
 from .helpers import TOMORROW
 

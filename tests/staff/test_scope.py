@@ -86,7 +86,8 @@ def test_the_evening_arrangements_print_per_team_from_the_roster_page(login, wor
     command = world.users["command_post"]
     gate = Team.objects.create(community=world.community, kind=TeamKind.GATE, name="卡口组", leader=staff["me"])
     TeamMember.objects.create(community=world.community, team=gate, worker=staff["mate"])
-    far = Team.objects.create(community=world.community, kind=TeamKind.PEOPLE, name="巡查组", grid=world.grid2, leader=staff["stranger"])
+    far = Team.objects.create(community=world.community, kind=TeamKind.PEOPLE, name="巡查组", grid=world.grid2,
+                              leader=staff["stranger"])
     services.create_task(command, world.community, "核对卡口登记表", owner_team=gate, due_on=TOMORROW)
     client = login(command)
     page = client.get("/staff/roster/").content.decode()
