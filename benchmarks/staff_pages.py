@@ -4,7 +4,8 @@
 
 Builds, in a temporary SQLite database (DATABASE_URL is ignored), one community with 2,000
 workers, 30,000 households (50 to a building, 600 buildings in 20 grids) and 20,000 assignments
-(two workers for most buildings, a gap every 25th, the rest household by household), and today's
+(two workers for most buildings, a gap every 25th, the rest household by household, plus 1,500
+key persons on health's register, two in three answered for as the person), and today's
 daily five ticked for about half the households, all with bulk_create. Then it renders, through
 Django's test client as the command post, ``/staff/coverage/`` and ``/staff/five/today/``, and
 compares each median with a floor measured in the same run: the bare read of the same rows
@@ -69,6 +70,23 @@ def build(code: str, scale: float):
         for k in range(2):
             rows.append(Assignment(community=community, worker=workers[(index * 2 + k) % n_workers],
                                    kind=AssignmentKind.BUILDING, building=building, grid_id=building.grid_id))
+    # Key persons (health's register): one person in every 20th household, each a key person; two
+    # in three answered for as the person, the rest uncovered (the coverage page lists those).
+    from fangkong.core.models import Person
+    from fangkong.health.models import KeyPerson
+
+    persons = Person.objects.bulk_create([
+        Person(community=community, household=household, name=f"重点{n}").fill_derived()
+        for n, household in enumerate(households[::20])], batch_size=2000)
+    KeyPerson.objects.bulk_create([
+        KeyPerson(community=community, person=person, state="close_contact", since=today, colour="orange", rank=1)
+        for person in persons], batch_size=2000)
+    for index, person in enumerate(persons):
+        if index % 3:
+            rows.append(Assignment(community=community, worker=workers[index % n_workers],
+                                   kind=AssignmentKind.KEY_PERSON, person=person,
+                                   building_id=person.household.building_id,
+                                   grid_id=person.household.building.grid_id))
     for index, household in enumerate(households[: n_assignments - len(rows)]):
         rows.append(Assignment(community=community, worker=workers[index % n_workers], kind=AssignmentKind.HOUSEHOLD,
                                building_id=household.building_id, grid_id=buildings[index // 50].grid_id,

@@ -294,6 +294,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema and docs describe every endpoint and field: for signed-in users only.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several apps have a field named "kind" with its own choices: each set is named here.
+    # (KindEnum stays the measures' kinds, as it was before staff's API.)
+    "ENUM_NAME_OVERRIDES": {"KindEnum": "fangkong.health.models.MeasureKind",
+                            "TeamKindEnum": "fangkong.staff.models.TeamKind",
+                            "AssignmentKindEnum": "fangkong.staff.models.AssignmentKind"},
 }
 
 # Personal data never goes to the log in plain text: log records carry ids, not ID numbers.

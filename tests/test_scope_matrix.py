@@ -110,6 +110,9 @@ OBJECT_ROUTES = {
     "testround_retests", "testround_sampler", "testround_schedule", "testround_schedule_print",
     "testround_untested", "testround_untested_xlsx", "transfer_detail", "unit-detail", "unit_edit",
     "violation_create", "worker_detail", "zone-detail", "zone_edit",
+    # staff's API (fangkong/staff/api.py)
+    "assignment-detail", "assignment-end", "assignment-hand-over", "duty-detail", "duty-sign-off", "duty-sign-on",
+    "task-close", "task-detail", "team-detail", "team-members", "worker-detail", "worker-health", "worker-leave",
 }
 
 

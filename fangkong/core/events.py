@@ -21,12 +21,19 @@ seal_checked = Signal()
 # (True, False or None: not looked at), note. Health records it as the seal's check.
 door_seen = Signal()
 
+# who answers for some doors or key persons changed (staff: an assignment made, ended or handed
+# over, its worker ill, gone or given an account): kwargs community_id, building_ids, person_ids
+# (sets). Whoever keeps a copy of "who is responsible" (health's key-person register) refreshes it.
+responsibility_changed = Signal()
+
 # The questions, with what their answers are:
 #   "responsible_users": (building_ids, today=None) -> {building_id: user_id}  (who answers for the door)
+#   "person_responsible_users": (person_ids, today=None) -> {person_id: user_id}  (assigned to the person)
 #   "sealed_household_ids": (day) -> a query of household ids sealed that day
 #   "missing_reports": (community, day) -> [(building_id, door_number, people)] under a measure, no report
 #   "key_persons": (user, community_ids) -> a Person query of the key persons the user sees
-QUESTIONS = ("responsible_users", "sealed_household_ids", "missing_reports", "key_persons")
+QUESTIONS = ("responsible_users", "person_responsible_users", "sealed_household_ids", "missing_reports",
+             "key_persons")
 
 _ANSWERS: dict[str, str] = {}
 

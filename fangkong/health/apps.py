@@ -24,3 +24,6 @@ class HealthConfig(AppConfig):
         from .answers import record_door_seen
 
         events.door_seen.connect(record_door_seen, dispatch_uid="health-door-seen")
+        from .answers import refresh_responsible
+
+        events.responsibility_changed.connect(refresh_responsible, dispatch_uid="health-refresh-responsible")

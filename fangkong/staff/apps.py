@@ -22,6 +22,7 @@ class StaffConfig(AppConfig):
 
         events.seal_checked.connect(_seal_checked, dispatch_uid="staff-broken-seal-task")
         events.answer("responsible_users", "fangkong.staff.services.responsible_users")
+        events.answer("person_responsible_users", "fangkong.staff.services.person_responsible_users")
 
 
 def _seal_checked(sender, household, on, broken, **kwargs):

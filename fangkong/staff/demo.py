@@ -1,16 +1,29 @@
 """The demo community's people: workers from four kinds of units, teams, 包保 of every building but a
 few (the gaps in red), a week of rosters at the checkpoint and sampling posts, today's daily five
-half done, a few tasks (one overdue), and a volunteer waiting for approval. Called by core.demo."""
+half done, a few tasks (one overdue), a volunteer waiting for approval, and a day of spot checks,
+disinfection rounds and garbage from the sealed doors. Called by core.demo."""
 
 import datetime as dt
 import random
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from fangkong.core.models import Building
+from fangkong.core.models import Building, Household
 
-from . import services
-from .models import Duty, FiveItem, FiveTick, Origin, Post, PostKind, TeamKind, VolunteerSignup
+from . import checks, services
+from .models import (
+    CheckLevel,
+    Duty,
+    FiveItem,
+    FiveTick,
+    GarbageStatus,
+    Origin,
+    Post,
+    PostKind,
+    TeamKind,
+    VolunteerSignup,
+)
 
 UNITS = [(Origin.DEPLOYED, "丰泽区城东街道办"), (Origin.DEPLOYED, "丰泽区税务局"), (Origin.COMMUNITY, "浔美社区居委会"),
          (Origin.PROPERTY, "城东物业公司"), (Origin.POLICE, "城东派出所"), (Origin.VOLUNTEER, "")]
@@ -92,7 +105,44 @@ def add_demo(community, actor, today: dt.date, seed: int) -> None:
     task.save(update_fields=["due_on"])
     VolunteerSignup.objects.create(community=community, name="郑小雨", phone="13905957788", building_text="564-301",
                                    hours="每天下午", skills=["computer"])
+    _checks_day(community, actor, today, buildings)
 
+
+def _checks_day(community, actor, today: dt.date, buildings) -> None:
+    """A day of spot checks (three levels, findings as tasks, one already fixed), disinfection rounds
+    (most places done, some short, the rounds of a day that has not ended yet) and the garbage of the
+    sealed doors (most collected, one bag left, one not put out), all through the services."""
+    answered = [b for b in buildings if services.responsible_for([b.pk], today)]
+    for index, (level, checker, findings) in enumerate([
+            (CheckLevel.FIRST_SECRETARY, "蔡书记", ["楼道消杀记录未上墙", "2楼封条松动，需重新张贴"]),
+            (CheckLevel.UNIT_LEADER, "城东街道 王科长", ["门岗登记表漏登2人"]),
+            (CheckLevel.RESPONSIBLE, "林志强", []),
+            (CheckLevel.UNIT_LEADER, "区税务局 陈副局长", ["垃圾收集点未按时清运"])]):
+        building = answered[index * 3 % len(answered)]
+        check, _created = checks.record_spot_check(
+            actor, community, level=level, checker_name=checker, findings=findings, building=building,
+            client_id=f"demo-check-{index}", note="" if findings else "检查无问题", today=today)
+        if index == 1:  # one finding already put right, for the 4 p.m. meeting's "done today"
+            for task in check.findings.all():
+                services.close_task(actor, task)
+    # Disinfection: common areas and the day's rounds so far (three a day by default).
+    areas = [checks.add_area(actor, community, name) for name in ("社区广场", "东区垃圾收集点", "浔美路卡口")]
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    now = timezone.now()
+    hours = [h for h in (7, 12, 17) if start + dt.timedelta(hours=h) <= now] or [0]
+    places = [{"building": b} for b in buildings[:12]] + [{"area": a} for a in areas]
+    for index, place in enumerate(places):
+        for n, hour in enumerate(hours[: len(hours) - index % 3 if index % 4 else len(hours)]):
+            at = min(now, start + dt.timedelta(hours=hour, minutes=index * 3))
+            checks.log_disinfection(actor, agent="84消毒液 1:100" if n % 2 == 0 else "75%酒精",
+                                    what="楼道、电梯按钮、扶手" if "building" in place else "地面、垃圾桶",
+                                    client_id=f"demo-disinfect-{index}-{n}", at=at, **place)
+    # Garbage from the sealed doors.
+    sealed = list(Household.objects.filter(community=community, pk__in=checks._sealed(today))
+                  .select_related("building").order_by("pk"))
+    for index, household in enumerate(sealed):
+        status = {1: GarbageStatus.LEFT, 2: GarbageStatus.NOT_OUT}.get(index, GarbageStatus.COLLECTED)
+        checks.log_garbage(actor, household, status, f"demo-garbage-{household.pk}", day=today)
 
 
 def remove_demo(community) -> None:

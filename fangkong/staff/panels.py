@@ -16,7 +16,7 @@ def home_panel(request, **kwargs):
     if not any(r.role in (Role.COMMAND_POST, Role.GRID_LEADER) for r in reaches(user)) and not user.is_superuser:
         return None
     community_ids = sorted({r.community_id for r in reaches(user)}) or None
-    coverage = services.coverage(user, community_ids)
+    coverage = services.coverage(user, community_ids, shown=0)  # the counts only
     on_duty = services.on_duty_now(user)
     return render_to_string("staff/_home_panel.html", {
         "coverage": coverage, "uncovered_posts": [line for line in on_duty if line["uncovered"]],

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, connections, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,10 @@ ESCALATE_TO_COMMAND_POST_DAYS = 2
 SIGNUPS_PER_HOUR = 5
 # The completion page lists this many cadres, those furthest behind first.
 CADRES_SHOWN = 100
+# The coverage page lists at most this many of each gap (the counts are always whole).
+COVERAGE_SHOWN = 300
+# The completion page names at most this many rooms nobody saw (the count is always whole).
+UNSEEN_ROOMS_SHOWN = 200
 # A worker may sign on this long before the shift starts.
 SIGN_ON_EARLY = dt.timedelta(minutes=30)
 
@@ -121,6 +125,8 @@ def update_worker(actor, worker: Worker, data: dict) -> Worker:
     if worker.left_on:
         _clear_roster(worker, timezone.make_aware(dt.datetime.combine(worker.left_on, dt.time())))
     audit(actor, AuditAction.CHANGE, worker, fields=sorted(cleaned))
+    if {"left_on", "arrived_on", "user"} & set(cleaned):
+        _worker_changed(worker)
     return worker
 
 
@@ -143,6 +149,8 @@ def set_worker_health(actor, worker: Worker, health: str, now=None) -> int:
     worker.save(update_fields=["health"])
     removed = 0 if health == WorkerHealth.WELL else _clear_roster(worker, now or timezone.now())
     audit(actor, AuditAction.CHANGE, worker, fields=["health"], changes={"health": [before, health]})
+    if before != health:
+        _worker_changed(worker)
     return removed
 
 
@@ -253,6 +261,7 @@ def assign(actor, worker: Worker, *, building: Building | None = None, household
         _refuse("already_assigned", _("%(name)s already answers for this.") % {"name": worker.name}, "worker")
     row.save()
     audit(actor, AuditAction.CREATE, row)
+    _responsibility_changed(row.community_id, [row])
     return row
 
 
@@ -264,6 +273,7 @@ def end_assignment(actor, assignment: Assignment, today: dt.date | None = None) 
     assignment.ended_on = today or timezone.localdate()
     assignment.save(update_fields=["ended_on"])
     audit(actor, AuditAction.CHANGE, assignment, fields=["ended_on"])
+    _responsibility_changed(assignment.community_id, [assignment])
 
 
 @transaction.atomic
@@ -296,37 +306,89 @@ def responsible_users(building_ids, today: dt.date | None = None) -> dict[int, i
             if worker.user_id}
 
 
+def person_responsible_users(person_ids, today: dt.date | None = None) -> dict[int, int]:
+    """The user account of the (first available) worker assigned to each key person as the person;
+    persons without one, or whose worker has no account, are absent (the building's answer holds)."""
+    today = today or timezone.localdate()
+    found: dict[int, int] = {}
+    for person_id, user_id in (Assignment.objects.filter(person_id__in=list(person_ids), kind=AssignmentKind.KEY_PERSON,
+                                                         ended_on__isnull=True, worker__user__isnull=False)
+                               .filter(available_q(today, "worker__")).order_by("started_on", "id")
+                               .values_list("person_id", "worker__user_id")):
+        found.setdefault(person_id, user_id)
+    return found
+
+
+def _responsibility_changed(community_id: int, rows) -> None:
+    """Tell whoever keeps "who is responsible" (health's register) which doors and persons moved."""
+    building_ids, person_ids = set(), set()
+    for row in rows:
+        if row.person_id:
+            person_ids.add(row.person_id)
+        elif row.building_id:
+            building_ids.add(row.building_id)
+    if building_ids or person_ids:
+        events.responsibility_changed.send(sender=Assignment, community_id=community_id, building_ids=building_ids,
+                                           person_ids=person_ids)
+
+
+def _worker_changed(worker: Worker) -> None:
+    """The worker's state or account changed: every door and person they answer for may have another answer."""
+    _responsibility_changed(worker.community_id, list(worker.assignments.filter(ended_on__isnull=True)
+                                                       .only("building_id", "person_id")))
+
+
 @dataclass
 class Coverage:
-    buildings_uncovered: list = field(default_factory=list)
-    keypersons_uncovered: list = field(default_factory=list)
+    """The gaps: at most ``COVERAGE_SHOWN`` of each list as plain values (the counts are whole)."""
+
+    buildings_uncovered: list = field(default_factory=list)  # {"id", "grid_id", "grid_number", "door_number"}
+    keypersons_uncovered: list = field(default_factory=list)  # {"id", "name", "household"}
     handovers: list = field(default_factory=list)  # assignments whose worker is ill or gone
     n_buildings: int = 0
     n_keypersons: int = 0
+    n_buildings_uncovered: int = 0
+    n_keypersons_uncovered: int = 0
+    n_handovers: int = 0
 
 
-def coverage(user, community_ids=None, today: dt.date | None = None) -> Coverage:
+def coverage(user, community_ids=None, today: dt.date | None = None, shown: int | None = None) -> Coverage:
     """Every building and key person the user sees with nobody (available) answering for it, and the
-    assignments to hand over. A fixed number of queries whatever the size."""
+    assignments to hand over. A fixed number of queries whatever the size, each one set-based: the
+    counts are counted in the database, the lists are the first ``shown`` rows as values (no model
+    rows for a community's hundreds of gaps). ``shown=0``: the counts only (the home panel)."""
     today = today or timezone.localdate()
-    active = Assignment.objects.filter(ended_on__isnull=True).filter(available_q(today, "worker__"))
-    buildings = Building.objects.visible_to(user).select_related("grid")
+    shown = COVERAGE_SHOWN if shown is None else shown
+    live = Assignment.objects.filter(ended_on__isnull=True)
+    buildings = Building.objects.visible_to(user)
     # The key persons as health control's register says (none where it is not installed).
-    keypersons = (events.ask("key_persons", user, community_ids, default=Person.objects.none())
-                  .select_related("household__building"))
+    keypersons = events.ask("key_persons", user, community_ids, default=Person.objects.none())
     if community_ids is not None:
         buildings = buildings.filter(community_id__in=community_ids)
-    result = Coverage(n_buildings=buildings.count(), n_keypersons=keypersons.count())
+        live = live.filter(community_id__in=community_ids)  # read from the (community, ended_on, kind) index
+    # The few workers who are ill or gone, first: assignments are then found through the worker index.
+    away = Worker.objects.exclude(available_q(today)).values("id")
+    active = live.exclude(worker_id__in=away)
+    buildings_gap = buildings.exclude(pk__in=active.filter(kind=AssignmentKind.BUILDING).values("building_id"))
+    keypersons_gap = keypersons.exclude(pk__in=active.filter(kind=AssignmentKind.KEY_PERSON).values("person_id"))
+    handovers = Assignment.objects.visible_to(user).filter(ended_on__isnull=True, worker_id__in=away)
+    if community_ids is not None:
+        handovers = handovers.filter(community_id__in=community_ids)
+    counts = buildings.aggregate(n=Count("*"), gaps=Count("pk", filter=Q(pk__in=buildings_gap.values("pk"))))
+    kp_counts = keypersons.aggregate(n=Count("*"), gaps=Count("pk", filter=Q(pk__in=keypersons_gap.values("pk"))))
+    result = Coverage(n_buildings=counts["n"], n_buildings_uncovered=counts["gaps"], n_keypersons=kp_counts["n"],
+                      n_keypersons_uncovered=kp_counts["gaps"], n_handovers=handovers.count())
+    if not shown:
+        return result
     result.buildings_uncovered = list(
-        buildings.exclude(pk__in=active.filter(kind=AssignmentKind.BUILDING).values("building_id"))
-        .order_by("grid__number", "door_sort"))
-    result.keypersons_uncovered = list(
-        keypersons.exclude(pk__in=active.filter(kind=AssignmentKind.KEY_PERSON).values("person_id"))
-        .order_by("name", "id"))
-    result.handovers = list(
-        Assignment.objects.visible_to(user).filter(ended_on__isnull=True).exclude(available_q(today, "worker__"))
-        .select_related("worker", "building", "household__building", "person")
-        .order_by("worker__name", "id"))
+        buildings_gap.order_by("grid__number", "door_sort")
+        .values("id", "grid_id", "door_number", grid_number=F("grid__number"))[:shown])
+    result.keypersons_uncovered = [
+        {"id": pk, "name": name, "household": f"{door}-{room}" if room else ""}
+        for pk, name, door, room in keypersons_gap.order_by("name", "id")
+        .values_list("id", "name", "household__building__door_number", "household__room")[:shown]]
+    result.handovers = list(handovers.select_related("worker", "building", "household__building", "person")
+                            .order_by("worker__name", "id")[:shown])
     return result
 
 
@@ -586,6 +648,15 @@ def _visit_reaches_seals_and_garbage(actor, tick: FiveTick, household: Household
                            f"{tick.client_id[:56]}:garbage", day=day)
 
 
+def _count_per_worker(rows) -> list[tuple[int, int]]:
+    """(worker id, rows) counted over a query of ``worker_id`` rows, in the database."""
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"SELECT inner_rows.worker_id, COUNT(*) FROM ({sql}) inner_rows GROUP BY inner_rows.worker_id",
+                       params)
+        return cursor.fetchall()
+
+
 def five_completion(user, community: Community, day: dt.date, unseen_buildings: int = 20) -> dict:
     """Completion of the daily five today per cadre and per grid, and the households nobody saw
     (no call and no visit). A fixed number of queries whatever the size: assignments and ticks are
@@ -593,20 +664,19 @@ def five_completion(user, community: Community, day: dt.date, unseen_buildings: 
     live = Assignment.objects.visible_to(user).filter(community=community, ended_on__isnull=True)
     ticks = FiveTick.objects.visible_to(user).filter(community=community, on=day)
     # Step 1: households per worker: one by one, plus every household of each assigned building.
-    sizes = dict(Household.objects.filter(community=community).values("building_id").annotate(n=Count("id"))
-                 .order_by().values_list("building_id", "n"))
+    # Counted through the community's buildings: the household's building index answers it alone.
+    sizes = dict(Household.objects.filter(building__community=community).values("building_id")
+                 .annotate(n=Count("*")).order_by().values_list("building_id", "n"))
     answerable = defaultdict(int)
-    for worker_id, n in (live.filter(kind=AssignmentKind.HOUSEHOLD).values("worker_id").annotate(n=Count("id"))
+    for worker_id, n in (live.filter(kind=AssignmentKind.HOUSEHOLD).values("worker_id").annotate(n=Count("*"))
                          .order_by().values_list("worker_id", "n")):
         answerable[worker_id] += n
     for worker_id, building_id in live.filter(kind=AssignmentKind.BUILDING).values_list("worker_id", "building_id"):
         answerable[worker_id] += sizes.get(building_id, 0)
-    # Step 2: households with all four items, per worker (one grouped query, summed here).
-    done = defaultdict(int)
-    for worker_id, _household_id in (ticks.values("worker_id", "household_id").annotate(items=Count("id"))
-                                     .filter(items__gte=len(FiveItem.values)).order_by()
-                                     .values_list("worker_id", "household_id")):
-        done[worker_id] += 1
+    # Step 2: households with all four items, per worker: the households grouped inside, counted per
+    # worker outside, so one row per cadre comes back (not one per household).
+    done = dict(_count_per_worker(ticks.values("worker_id", "household_id").annotate(items=Count("*"))
+                                  .filter(items__gte=len(FiveItem.values)).order_by().values("worker_id")))
     # The cadres furthest behind first; a page shows the first CADRES_SHOWN (a community has 2,000).
     ranked = sorted(((round(100 * done.get(pk, 0) / n) if n else 100, pk, n) for pk, n in answerable.items()))
     shown = ranked[:CADRES_SHOWN]
@@ -630,11 +700,19 @@ def five_completion(user, community: Community, day: dt.date, unseen_buildings: 
         line["seen"] += saw
         if total > saw:
             unseen_by_building.append((building_id, door_number, total - saw))
-    # Step 4: the rooms nobody saw, for the first buildings in door order (a page, not the whole list).
-    first = [building_id for building_id, _door, _n in unseen_by_building[:unseen_buildings]]
-    unseen = list(Household.objects.filter(building_id__in=first)
-                  .exclude(pk__in=seen_rows.filter(building_id__in=first).values("household_id"))
-                  .select_related("building").order_by("building__door_sort", "room_sort"))
+    # Step 4: the rooms nobody saw, for the first buildings in door order (a page, not the whole
+    # list): only as many buildings as hold the rooms shown, known from the counts above.
+    first, rooms = [], 0
+    for building_id, _door, n in unseen_by_building[:unseen_buildings]:
+        if rooms >= UNSEEN_ROOMS_SHOWN:
+            break
+        first.append(building_id)
+        rooms += n
+    unseen = [{"id": pk, "door": door, "room": room} for pk, door, room in
+              Household.objects.filter(building_id__in=first)
+              .exclude(pk__in=seen_rows.filter(building_id__in=first).values("household_id"))
+              .order_by("building__door_sort", "room_sort")
+              .values_list("id", "building__door_number", "room")[:UNSEEN_ROOMS_SHOWN]]
     problems = list(ticks.filter(item=FiveItem.VISIT).filter(Q(seal_intact=False) | Q(garbage_collected=False))
                     .select_related("household__building", "worker")[:100])
     return {"cadres": cadres, "totals": totals, "grids": list(grids.values()),
@@ -708,21 +786,39 @@ def open_tasks_per_grid(user, today: dt.date | None = None) -> list[dict]:
     return list(rows)
 
 
+def team_arrangements(team: Team, day: dt.date) -> dict:
+    """What a team does on ``day`` (每晚提前发出工作安排): its members' duties in shift order and the
+    open tasks of the team and its members due by then. Names only: no phone goes on a sheet."""
+    members = list(Worker.objects.filter(teams__team=team).order_by("name"))
+    tasks = [{"title": task.title, "place": task.building.door_number if task.building else "",
+              "owner": task.owner_worker.name if task.owner_worker else team.name, "due_on": task.due_on}
+             for task in Task.objects.filter(Q(owner_team=team) | Q(owner_worker__in=members), status=TaskStatus.OPEN,
+                                             due_on__lte=day).select_related("owner_worker", "building")
+             .order_by("due_on", "id")]
+    duties = [{"shift": str(d.shift), "post": str(d.post), "worker": d.worker.name}
+              for d in Duty.objects.filter(worker__in=members, on=day).select_related("post", "shift", "worker")
+              .order_by("starts_at", "post__name", "worker__name")]
+    return {"team": team, "day": day, "leader": team.leader.name if team.leader_id else "", "members": len(members),
+            "tasks": tasks, "duties": duties}
+
+
+def arrangements(user, community: Community, day: dt.date, team: Team | None = None) -> list[dict]:
+    """Every team the user sees (or the one asked for), with its arrangements for ``day``."""
+    teams = [team] if team is not None else list(
+        Team.objects.visible_to(user).filter(community=community).select_related("leader", "grid"))
+    return [team_arrangements(t, day) for t in teams]
+
+
 def arrangements_text(team: Team, day: dt.date) -> str:
     """Tomorrow's arrangements of a team, to paste into its chat group (每晚提前发出工作安排)."""
-    members = list(Worker.objects.filter(teams__team=team).order_by("name"))
+    plan = team_arrangements(team, day)
     lines = [_("【%(team)s】%(day)s work arrangements") % {"team": team.name, "day": day.strftime("%m-%d")}]
-    tasks = Task.objects.filter(Q(owner_team=team) | Q(owner_worker__in=members), status=TaskStatus.OPEN,
-                                due_on__lte=day).select_related("owner_worker", "building").order_by("due_on", "id")
-    for index, task in enumerate(tasks, 1):
-        owner = task.owner_worker.name if task.owner_worker else team.name
-        place = f" · {task.building.door_number}" if task.building else ""
-        lines.append(f"{index}. {task.title}{place}({owner})")
-    duties = Duty.objects.filter(worker__in=members, on=day).select_related("post", "shift", "worker").order_by(
-        "starts_at")
-    if duties:
+    for index, task in enumerate(plan["tasks"], 1):
+        place = f" · {task['place']}" if task["place"] else ""
+        lines.append(f"{index}. {task['title']}{place}({task['owner']})")
+    if plan["duties"]:
         lines.append(_("Duties:"))
-        lines += [f"· {d.shift} {d.post}:{d.worker.name}" for d in duties]
+        lines += [f"· {d['shift']} {d['post']}:{d['worker']}" for d in plan["duties"]]
     if len(lines) == 1:
         lines.append(_("No tasks yet."))
     return "\n".join(lines)

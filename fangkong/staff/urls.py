@@ -17,6 +17,7 @@ urlpatterns = [
     path("roster/copy/", views.roster_copy, name="roster_copy"),
     path("roster/roster.pdf", views.roster_pdf, name="roster_pdf"),
     path("roster/roster.xlsx", views.roster_xlsx, name="roster_xlsx"),
+    path("roster/arrangements.pdf", views.arrangements_pdf, name="arrangements_pdf"),
     path("my/", views.my_shifts, name="my_shifts"),
     path("duties/<int:pk>/remove/", views.duty_remove, name="duty_remove"),
     path("duties/<int:pk>/sign-on/", views.duty_sign_on, name="duty_sign_on"),

@@ -259,7 +259,7 @@ def roster_week(request):
     return render(request, "staff/roster_week.html", {
         "community": community, "monday": monday, "roster": roster,
         "previous": monday - dt.timedelta(days=7), "next": monday + dt.timedelta(days=7),
-        "chosen": request.GET.get("worker", ""),
+        "chosen": request.GET.get("worker", ""), "tomorrow": timezone.localdate() + dt.timedelta(days=1),
         "workers": Worker.objects.visible_to(request.user).filter(community=community)
         .filter(services.available_q(timezone.localdate())).order_by("name")})
 
@@ -309,6 +309,26 @@ def roster_xlsx(request):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="roster-{monday}.xlsx"'
     return response
+
+
+@login_required
+def arrangements_pdf(request):
+    """The evening's sheet: tomorrow's duties and tasks per team (?day=, ?team= for one team)."""
+    from fangkong.lib.pdf import pdf_response
+
+    from .printing import arrangements_pdf as make_pdf
+
+    community = _needs_community(request)
+    day = _date(request.GET.get("day"), timezone.localdate() + dt.timedelta(days=1))
+    team = None
+    if "team" in request.GET:
+        wanted = request.GET["team"]
+        team = get_visible_or_404(Team.objects.select_related("leader"), request.user,
+                                  pk=int(wanted) if wanted.isdigit() else 0)
+        community = team.community
+    plans = services.arrangements(request.user, community, day, team=team)
+    return pdf_response(make_pdf(community, day, plans, request.user), f"arrangements-{day}.pdf",
+                        _("Work arrangements") + f" {day}.pdf")
 
 
 @login_required

@@ -221,6 +221,29 @@ def test_key_persons_under_measures_some_ending_today(community):
     assert ArrivalStatus.NEEDS_DECISION in statuses and len(statuses) == 2
 
 
+def test_staff_has_rosters_the_daily_five_half_done_and_a_day_of_checks(community):
+    from fangkong.staff import checks
+    from fangkong.staff import services as staff
+    from fangkong.staff.models import Duty, FiveTick, SpotCheck, TaskStatus
+
+    command = get_user_model().objects.get(username="command")
+    today = timezone.localdate()
+    days = set(Duty.objects.filter(community=community).values_list("on", flat=True))
+    assert {today + timedelta(days=n) for n in range(1, 7)} <= days
+    assert FiveTick.objects.filter(community=community, on=today).exists()
+    cover = staff.coverage(command, [community.pk])
+    assert 0 < cover.n_buildings_uncovered < cover.n_buildings
+    # Three levels of spot check, findings as tasks (one put right today), all on the 4 p.m. list.
+    assert set(SpotCheck.objects.filter(community=community).values_list("level", flat=True)) == {
+        "first_secretary", "unit_leader", "responsible"}
+    findings = checks.open_findings(community, today, command)
+    assert {t.status for t in findings} == {TaskStatus.OPEN, TaskStatus.DONE} and len(findings) == 4
+    rounds = checks.disinfection_today(command, community, today)
+    assert 0 < rounds["rounds_missing"] < rounds["rounds_due"]
+    garbage = checks.garbage_today(command, community, today)
+    assert garbage["collected"] >= 1 and {line["status"] for line in garbage["uncollected"]} == {"left", "not_out"}
+
+
 def community_arrivals(community):
     from fangkong.health.models import ArrivalReport
 

@@ -1,7 +1,18 @@
 """Staff rows inside and outside each role's scope, for tests/test_scope_matrix.py."""
 
 from fangkong.staff import services
-from fangkong.staff.models import Duty, Post, PostKind, Task, Team, TeamKind, VolunteerSignup, Worker
+from fangkong.staff.models import (
+    Assignment,
+    AssignmentKind,
+    Duty,
+    Post,
+    PostKind,
+    Task,
+    Team,
+    TeamKind,
+    VolunteerSignup,
+    Worker,
+)
 
 from .helpers import TOMORROW
 
@@ -19,6 +30,8 @@ def add_work(world):
         Duty.objects.create(community=community, post=post, shift=shift, worker=worker, on=TOMORROW,
                             starts_at=start, ends_at=end)
         Task.objects.create(community=community, title="消杀", owner_team=team, grid=grid, building=building)
+        Assignment.objects.create(community=community, worker=worker, kind=AssignmentKind.BUILDING, building=building,
+                                  grid_id=building.grid_id)
         VolunteerSignup.objects.create(community=community, name="志愿者", phone="13900000001")
     # The building leader is also a worker with a shift of their own.
     mine = Worker.objects.create(community=world.community, name="楼长", user=world.users["building_leader"])

@@ -76,3 +76,33 @@ def test_the_public_form_takes_a_signup_and_shows_nothing_back(client, world):
     body = response.content.decode()
     assert response.status_code == 200 and "郑海峰" not in body and "13905958888" not in body
     assert client.post(f"/staff/join/?c={world.community.code}", {"name": "", "phone": "1"}).status_code == 400
+
+
+def test_the_evening_arrangements_print_per_team_from_the_roster_page(login, world, staff):
+    import io
+
+    from pypdf import PdfReader
+
+    command = world.users["command_post"]
+    gate = Team.objects.create(community=world.community, kind=TeamKind.GATE, name="卡口组", leader=staff["me"])
+    TeamMember.objects.create(community=world.community, team=gate, worker=staff["mate"])
+    far = Team.objects.create(community=world.community, kind=TeamKind.PEOPLE, name="巡查组", grid=world.grid2,
+                              leader=staff["stranger"])
+    services.create_task(command, world.community, "核对卡口登记表", owner_team=gate, due_on=TOMORROW)
+    client = login(command)
+    page = client.get("/staff/roster/").content.decode()
+    assert f'/staff/roster/arrangements.pdf?day={TOMORROW:%Y-%m-%d}' in page
+    response = client.get(f"/staff/roster/arrangements.pdf?day={TOMORROW:%Y-%m-%d}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    texts = [p.extract_text() for p in reader.pages]
+    assert len(texts) == 2  # one page per team
+    gate_page = next(t for t in texts if "卡口组" in t)
+    assert "核对卡口登记表" in gate_page and "蔡文彬" in gate_page and "黄丽娟" in gate_page
+    assert "吴国庆" not in gate_page  # the other team's duty is on the other team's page
+    assert "13905951111" not in "".join(texts)  # names only, no phones
+    # A team leader prints their own team; another team answers 404; a bad id too, never a 500.
+    leader = login(world.users["building_leader"])
+    assert leader.get(f"/staff/roster/arrangements.pdf?team={gate.pk}").status_code == 200
+    assert leader.get(f"/staff/roster/arrangements.pdf?team={far.pk}").status_code == 404
+    assert leader.get("/staff/roster/arrangements.pdf?team=x").status_code == 404

@@ -47,7 +47,8 @@ def test_a_close_contact_is_taken_off_every_roster_and_flagged_for_hand_over(wor
     assert removed == 1 and not Duty.objects.filter(worker=w).exists()
     cover = services.coverage(command, [world.community.pk])
     assert [a.worker for a in cover.handovers] == [w]
-    assert world.building_a in cover.buildings_uncovered
+    assert world.building_a.pk in [b["id"] for b in cover.buildings_uncovered]
+    assert (cover.n_buildings_uncovered, cover.n_handovers) == (len(cover.buildings_uncovered), 1)
     assert services.responsible_for([world.building_a.pk]) == {}
 
 
@@ -85,9 +86,12 @@ def test_coverage_lists_key_persons_nobody_answers_for(world):
     command = world.users["command_post"]
     kp = KeyPerson.objects.create(community=world.community, person=world.person_a, state=State.CLOSE_CONTACT,
                                   since=timezone.localdate(), colour=Colour.RED)
-    assert kp.person in services.coverage(command, [world.community.pk]).keypersons_uncovered
+    cover = services.coverage(command, [world.community.pk])
+    assert kp.person.pk in [p["id"] for p in cover.keypersons_uncovered] and cover.n_keypersons_uncovered == 1
     services.assign(command, worker(world), person=kp.person)
-    assert kp.person not in services.coverage(command, [world.community.pk]).keypersons_uncovered
+    cover = services.coverage(command, [world.community.pk])
+    assert kp.person.pk not in [p["id"] for p in cover.keypersons_uncovered] and cover.n_keypersons_uncovered == 0
+    assert cover.n_keypersons == 1
 
 
 def test_grid_screen_shows_buildings_in_door_order_with_gaps(world):
@@ -180,7 +184,8 @@ def test_completion_counts_households_done_per_cadre_and_unseen_households(world
         services.tick_five(leader, world.household_a1, item, f"t{n}", seal_intact=False)
     report = services.five_completion(command, world.community, timezone.localdate())
     assert [(c["name"], c["households"], c["done"]) for c in report["cadres"]] == [(w.name, 2, 1)]
-    assert world.household_a1 not in report["unseen"] and world.household_b1 in report["unseen"]
+    unseen = {line["id"] for line in report["unseen"]}
+    assert world.household_a1.pk not in unseen and world.household_b1.pk in unseen
     assert [t.household for t in report["problems"]] == [world.household_a1]
 
 
@@ -221,3 +226,54 @@ def test_assignment_rows_carry_their_community(world):
     services.assign(world.users["command_post"], worker(world), household=world.household_c1)
     row = Assignment.objects.get()
     assert row.community == world.community and row.building == world.building_c and row.grid == world.grid2
+
+
+def test_the_key_person_register_shows_a_change_of_assignment_at_once(world, login):
+    """The register keeps its responsible column on the row; an assignment made, handed over or
+    ended, or its worker falling ill, sets it again in the same transaction (core's
+    responsibility_changed), the person's own assignment before the door's."""
+    from django.contrib.auth import get_user_model
+
+    from fangkong.health import services as health
+
+    command, leader = world.users["command_post"], world.users["building_leader"]
+    key = health.set_state(command, world.person_a, State.CLOSE_CONTACT)
+    assert key.responsible == leader  # building A's building leader, before anyone is assigned
+    cadre_user, other_user, third_user = (get_user_model().objects.create_user(name, first_name=name.title())
+                                          for name in ("cadre", "other", "third"))
+    cadre = worker(world, "林志强", user=cadre_user)
+    first = services.assign(command, cadre, building=world.building_a)
+
+    def responsible():
+        key.refresh_from_db()
+        return key.responsible
+
+    assert responsible() == cadre_user
+    assert health.register(command).get(pk=key.pk).responsible == cadre_user
+    assert "Cadre" in login(command).get(f"/health/keypersons/{key.pk}/").content.decode()  # the page at once
+    services.set_worker_health(command, cadre, WorkerHealth.SICK)
+    assert responsible() == leader  # nobody available on the door: the building leader again
+    services.set_worker_health(command, cadre, WorkerHealth.WELL)
+    assert responsible() == cadre_user
+    mine = services.assign(command, worker(world, "黄丽娟", user=other_user), person=world.person_a)
+    assert responsible() == other_user  # the person's own assignment first
+    services.end_assignment(command, mine)
+    assert responsible() == cadre_user
+    services.hand_over(command, first, worker(world, "陈国华"))  # a worker without an account
+    assert responsible() == leader
+    # Another door's change leaves this row alone.
+    services.assign(command, worker(world, "吴国庆", user=third_user), building=world.building_c)
+    assert responsible() == leader
+
+
+def test_completion_names_a_page_of_unseen_rooms_but_counts_them_all(world, monkeypatch):
+    command = world.users["command_post"]
+    w = worker(world)
+    for building in (world.building_a, world.building_c):
+        services.assign(command, w, building=building)
+    whole = services.five_completion(command, world.community, timezone.localdate())
+    assert whole["unseen_count"] >= 2 and len(whole["unseen"]) == whole["unseen_count"]
+    monkeypatch.setattr(services, "UNSEEN_ROOMS_SHOWN", 1)
+    page = services.five_completion(command, world.community, timezone.localdate())
+    assert page["unseen_count"] == whole["unseen_count"]
+    assert page["unseen"] == whole["unseen"][:len(page["unseen"])] and len(page["unseen"]) < whole["unseen_count"]
