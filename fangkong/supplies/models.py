@@ -444,6 +444,7 @@ class MealPlan(models.Model):
     active = models.BooleanField(default=True)
 
     objects = ScopedQuerySet.as_manager()
+    route_key = "meal"
     scope_paths = HOUSEHOLD_SCOPE
 
     def __str__(self):
