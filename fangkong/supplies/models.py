@@ -580,12 +580,18 @@ class CounsellingQuerySet(ScopedQuerySet):
     counsellor, whatever their role binds them to, reads the cases routed to them. The notes of
     the calls are narrower still (``Counselling.may_read_notes``)."""
 
+    # Roles that read counselling cases in their reach (never a volunteer's, sampler's or guard's
+    # role by itself: those read only the cases routed to them).
+    STAFF = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER, Role.DISTRICT_VIEWER}
+
     def visible_to(self, user, write: bool = False):
         scoped = super().visible_to(user, write)
         if not getattr(user, "is_authenticated", False) or getattr(user, "is_superuser", False):
             return scoped
-        return self.filter(Q(pk__in=scoped.values("pk")) | Q(counsellor=user,
-                           community_id__in={r.community_id for r in reaches(user)}))
+        found = reaches(user)
+        staff_in = {r.community_id for r in found if r.role in self.STAFF}
+        return self.filter(Q(pk__in=scoped.filter(community_id__in=staff_in).values("pk"))
+                           | Q(counsellor=user, community_id__in={r.community_id for r in found}))
 
 
 class Counselling(models.Model):

@@ -320,6 +320,8 @@ def care_list(request):
         calls.extend(services.counselling_due(request.user, community, today))
     for case in calls:
         case.mine = case.counsellor_id == request.user.pk
+    mine = (Counselling.objects.filter(counsellor=request.user, closed_at__isnull=True)
+            .select_related("plan__person__household__building").order_by("due_on"))
     plans = (CarePlan.objects.visible_to(request.user).select_related("person__household__building", "answerable")
              .prefetch_related("items", "person__tags",
                                Prefetch("counselling", Counselling.objects.filter(closed_at__isnull=True),
@@ -327,7 +329,7 @@ def care_list(request):
     trips = (MedicalTrip.objects.visible_to(request.user).filter(on=today)
              .select_related("person__household__building", "taker"))
     return render(request, "supplies/care.html", {"due": due, "plans": plans, "today": today, "trips": trips,
-                                                  "calls": calls})
+                                                  "calls": calls, "mine": mine})
 
 
 @login_required
