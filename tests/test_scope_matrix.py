@@ -88,7 +88,9 @@ ROLES = ["command_post", "grid_leader", "grid_worker", "building_leader", "sampl
 OBJECT_ROUTES = {
     "area_detail", "arrival-decide", "arrival-detail", "arrival_create", "arrival_detail", "briefing_detail",
     "briefing_pdf", "briefing_text", "briefing_xlsx", "building-detail", "building_detail", "building_move",
-    "building_occupancy_pdf", "building_temperature_pdf", "care_contact", "care_counselling", "care_edit",
+    "building_occupancy_pdf", "catalogue-detail", "catalogue-order", "catalogue-totals", "cutoff-detail",
+    "cutoff-sums", "request-cancel", "request-detail", "run-detail", "run-doors", "run-handover", "station-detail",
+    "station-pick-list", "station-plan-run", "building_temperature_pdf", "care_contact", "care_counselling", "care_edit",
     "counselling_call", "counselling_route", "meal_deliver", "meal_edit", "request_cancel", "trip_state", "catalogue_detail", "catalogue_order",
     "catalogue_sheet", "community-detail", "community_briefings", "community_dashboard",
     "community_figures_json", "community_problems", "community_setup", "community_setup_add", "community_trend",

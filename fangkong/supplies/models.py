@@ -37,12 +37,23 @@ class ByRun(ScopedQuerySet):
     scope rule, kept in the queryset so that no view can forget it."""
 
     volunteer_path = "run__volunteer"
+    # The roles that read requests in their reach; a sampler's or guard's role reads none (what a
+    # household asks for, medicine included, is not their work).
+    READERS = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER, Role.DISTRICT_VIEWER}
 
     def visible_to(self, user, write: bool = False):
         if only_delivers(user):
             return self.filter(**{self.volunteer_path: user,
                                   "community_id__in": {r.community_id for r in reaches(user)}})
-        return super().visible_to(user, write)
+        scoped = super().visible_to(user, write)
+        found = reaches(user)
+        if getattr(user, "is_superuser", False) or all(r.role in self.READERS for r in found):
+            return scoped
+        # Mixed roles: the reading roles' rows, and a volunteer role's own runs.
+        readers = {r.community_id for r in found if r.role in self.READERS}
+        delivers = {r.community_id for r in found if r.role == Role.DELIVERY_VOLUNTEER}
+        return self.filter(Q(pk__in=scoped.filter(community_id__in=readers).values("pk"))
+                           | Q(**{self.volunteer_path: user, "community_id__in": delivers}))
 
 
 class RunQuerySet(ByRun):
