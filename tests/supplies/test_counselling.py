@@ -115,7 +115,7 @@ def test_the_care_page_lists_calls_due_and_the_counsellor_records_one(world, pla
     case.refresh_from_db()
     assert case.due_on > timezone.localdate() and case.calls.count() == 1
     client.force_login(world.users["command_post"])
-    assert ">0 counselling calls due<" in client.get("/supplies/").content.decode()
+    assert ">0 个心理疏导通话待进行<" in client.get("/supplies/").content.decode()
 
 
 def test_the_command_post_asks_and_routes_from_the_care_plan_page(world, plans, counsellor, client):
