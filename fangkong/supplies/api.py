@@ -415,9 +415,9 @@ class CatalogueViewSet(ReadOnlyScopedViewSet):
         data = NewCatalogueSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        items = [(i["name"], i["unit"], i["price"], i["contents"]) for i in values["items"]]
         catalogue = services.open_catalogue(request.user, values["supply_point"], values["title"],
-                                            values["closes_at"],
-                                            [(i["name"], i["unit"], i["price"], i["contents"]) for i in values["items"]])
+                                            values["closes_at"], items)
         return Response(CatalogueSerializer(self.get_queryset().get(pk=catalogue.pk)).data,
                         status=status.HTTP_201_CREATED)
 

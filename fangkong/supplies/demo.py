@@ -124,8 +124,8 @@ def add_demo(community, actor, today: dt.date, seed: int) -> None:
         if index % 2 == 0:
             services.record_contact(actor, plan, "电话联系, 情况稳定", at=_at(today, 9))
     gridworker = _user("gridworker", actor)
-    for index, plan in enumerate(CarePlan.objects.filter(community=community, person__tags__tag="dialysis")
-                                 .select_related("person").order_by("pk")):
+    for plan in (CarePlan.objects.filter(community=community, person__tags__tag="dialysis")
+                 .select_related("person").order_by("pk")):
         services.update_care_plan(actor, plan, needs="隔日血液透析, 提前采样", answerable=gridworker,
                                   items=[("escort", "120 点对点接送"), ("medicine", "降压药 每周代购")])
     for person in Person.objects.filter(community=community, tags__tag="dialysis").order_by("pk"):

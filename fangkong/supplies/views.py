@@ -325,7 +325,8 @@ def care_list(request):
     plans = (CarePlan.objects.visible_to(request.user).select_related("person__household__building", "answerable")
              .prefetch_related("items", "person__tags",
                                Prefetch("counselling", Counselling.objects.filter(closed_at__isnull=True),
-                                        to_attr="open_counselling")).order_by("person__household__building__door_sort", "pk")[:300])
+                                        to_attr="open_counselling"))
+             .order_by("person__household__building__door_sort", "pk")[:300])
     trips = (MedicalTrip.objects.visible_to(request.user).filter(on=today)
              .select_related("person__household__building", "taker"))
     return render(request, "supplies/care.html", {"due": due, "plans": plans, "today": today, "trips": trips,

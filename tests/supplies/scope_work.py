@@ -31,8 +31,9 @@ def add_work(world):
         PersonTag.objects.create(person=person, tag="elderly_alone")
     services.ensure_care_plans(world.users["command_post"], world.community)
     services.ensure_care_plans(world.users["outsider"], world.other_community)
-    for command, person in [(world.users["command_post"], world.person_a), (world.users["command_post"], world.person_c),
-                            (world.users["outsider"], world.other_person)]:
+    command_post, outsider = world.users["command_post"], world.users["outsider"]
+    for command, person in [(command_post, world.person_a), (command_post, world.person_c),
+                            (outsider, world.other_person)]:
         plan = CarePlan.objects.get(person=person)
         services.plan_trips(command, person, timezone.localdate(), 2, 2, "血液透析")
         services.request_counselling(command, plan, "独居, 情绪低落", counsellor=command)

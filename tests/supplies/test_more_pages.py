@@ -9,8 +9,8 @@ from django.utils import timezone
 from fangkong.core.models import AuditEntry, PersonTag
 from fangkong.supplies import services
 from fangkong.supplies.models import (
-    Catalogue,
     CarePlan,
+    Catalogue,
     Donation,
     MealDelivery,
     MealPlan,
