@@ -130,3 +130,10 @@ def test_the_command_post_asks_and_routes_from_the_care_plan_page(world, plans, 
     response = client.post(f"/supplies/counselling/{case.pk}/route/", {"counsellor": world.users["grid_worker"].pk})
     case.refresh_from_db()
     assert case.counsellor == counsellor
+
+
+def test_the_home_panel_counts_the_calls_due(world, plans, client):
+    services.request_counselling(world.users["command_post"], plans["a"], "焦虑")
+    client.force_login(world.users["command_post"])
+    page = client.get("/").content.decode()
+    assert 'data-figure="calls_due">1 个心理疏导通话待进行<' in page
