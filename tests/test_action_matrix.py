@@ -126,6 +126,10 @@ EXPECTED = {
     "supplies.record_handover": ({CP, DV}, False),
     "supplies.record_payment": ({CP}, False),
     "supplies.run_cutoff": ({CP}, False),
+    "supplies.plan_meals": ({CP, GL, GW}, True),
+    "supplies.request_counselling": ({BL, CP, GL, GW}, True),
+    "supplies.route_counselling": ({CP}, False),
+    "supplies.record_counselling_call": ({BL, CP, DV, GL, GW}, False),
 }
 
 

@@ -18,9 +18,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from fangkong.api.views import ReadOnlyScopedViewSet
 from fangkong.core.filtersets import IdFilter
 from fangkong.core.models import Building, Community, Grid, Household, Person
+from fangkong.core.rest.views import ReadOnlyScopedViewSet
 from fangkong.lib.masking import mask_phone
 
 from . import services

@@ -29,3 +29,13 @@ RECORD_CONTACT = declare("supplies.record_contact", {CP, GL, GW, BL},
                          _("Only staff of this person's building record contacts."), reach=True)
 PLAN_TRIP = declare("supplies.plan_trip", {CP, GL, GW}, _("Only grid staff and the command post plan medical trips."),
                     reach=True)
+PLAN_MEALS = declare("supplies.plan_meals", {CP, GL, GW},
+                     _("Only grid staff and the command post decide who gets meals."), reach=True)
+REQUEST_COUNSELLING = declare("supplies.request_counselling", {CP, GL, GW, BL},
+                              _("Only staff of this person's building ask for a counsellor."), reach=True)
+ROUTE_COUNSELLING = declare("supplies.route_counselling", {CP},
+                            _("Only the command post routes counselling to a counsellor."))
+# A volunteer counsellor may hold any of these roles; the service checks they are this case's
+# counsellor (or the command post).
+RECORD_COUNSELLING_CALL = declare("supplies.record_counselling_call", {CP, GL, GW, BL, DV},
+                                  _("Only the counsellor of this case records its calls."))

@@ -3,8 +3,10 @@ post: the sealed buildings' requests entered by their
 building leader, the 12:00 cut-off, a cart from the east transfer station at 12:30 delivered door
 by door (one door nobody answered), afternoon requests waiting for 18:00, a "35元爱心菜" group buy
 open until 20:00, seed 000's donations in the store (masks running low), free meals for
-households without a kitchen, a care plan for every special-care person (some not contacted
-yet) and the dialysis patients' trips every two days. Called by ``fangkong.core.demo``."""
+households without a kitchen (lunch handed over, supper still to come), a care plan for every
+special-care person (some not contacted yet), the dialysis patients' ambulance trips every two
+days (this morning's done), medicine bought for the elderly living alone, and counselling calls
+routed to the demo volunteer, some due today. Called by ``fangkong.core.demo``."""
 
 import datetime as dt
 import random
@@ -15,7 +17,7 @@ from django.utils import timezone
 from fangkong.core.models import Building, ControlStatus, Household, Person
 
 from . import services
-from .models import CarePlan, Kind, MealPlan, Outcome, Request, StockItem, SupplyPoint, Urgency
+from .models import CarePlan, Kind, MedicalTrip, Outcome, Request, StockItem, SupplyPoint, TripKind, TripStatus, Urgency
 
 WANTS = [
     (Kind.GROCERIES, "蔬菜包", 1, Urgency.NORMAL), (Kind.GROCERIES, "大米 10斤", 1, Urgency.NORMAL),
@@ -78,11 +80,13 @@ def add_demo(community, actor, today: dt.date, seed: int) -> None:
         outcome = Outcome.NOBODY_HOME if index == 3 else Outcome.DELIVERED
         services.record_handover(actor, run, door.household, outcome, f"demo-{run.pk}-{index}")
 
-    # Step 3: afternoon requests, waiting for the 18:00 cut-off.
+    # Step 3: afternoon requests, waiting for the 18:00 cut-off; one entered twice, cancelled.
     for building in sealed[:2]:
         households = list(Household.objects.filter(building=building).order_by("room_sort")[:4])
-        services.enter_requests(actor, building, [services.RequestRow(
+        entered = services.enter_requests(actor, building, [services.RequestRow(
             household=h, kind=Kind.GROCERIES, item="晚餐蔬菜包") for h in households])
+        if entered:
+            services.cancel_request(actor, entered[0], "重复登记")
 
     # Step 4: the group buy, open until 20:00.
     catalogue = services.open_catalogue(actor, shop, "今日团购 (爱心菜)", _at(today, 20), [
@@ -101,25 +105,49 @@ def add_demo(community, actor, today: dt.date, seed: int) -> None:
     services.receive_donation(actor, community, "某爱心企业", [(stock["大米"], 5000), (stock["食用油"], 300)],
                               money=50000, note="5万元及米油")
     services.receive_donation(actor, community, "热心居民", [(stock[n], q) for n, _u, q, _l in STOCK[2:]])
-    services.move_stock(actor, stock["大米"], -600, to_whom="东门中转站")
+    services.send_to_station(actor, stock["大米"], east, 600)
+    services.send_to_station(actor, stock["方便食品"], east, 40)
     services.move_stock(actor, stock["口罩"], -2500, to_whom="卡口值守人员")
 
     # Step 6: free meals for households without a kitchen or income (seed 004).
     hardship = (Household.objects.filter(community=community, members__tags__tag="hardship")
                 .distinct().order_by("pk")[:10])
     for index, household in enumerate(hardship):
-        plan = MealPlan.objects.create(community=community, household=household, count=1 + index % 3,
-                                       diet="不放调料" if index == 0 else "")
-        services.record_meals(actor, plan, today, "11:30")
+        plan = services.save_meal_plan(actor, household, 1 + index % 3, "不放调料" if index == 0 else "",
+                                       times="11:30,17:20")
+        if index < 8:  # lunch carried to most; supper at 17:20 still to come
+            services.record_meals(actor, plan, today, "11:30")
 
     # Step 7: care plans for every special-care person; half contacted this morning.
     services.ensure_care_plans(actor, community, today)
     for index, plan in enumerate(CarePlan.objects.filter(community=community).order_by("pk")):
         if index % 2 == 0:
             services.record_contact(actor, plan, "电话联系, 情况稳定", at=_at(today, 9))
+    gridworker = _user("gridworker", actor)
+    for plan in (CarePlan.objects.filter(community=community, person__tags__tag="dialysis")
+                 .select_related("person").order_by("pk")):
+        services.update_care_plan(actor, plan, needs="隔日血液透析, 提前采样", answerable=gridworker,
+                                  items=[("escort", "120 点对点接送"), ("medicine", "降压药 每周代购")])
     for person in Person.objects.filter(community=community, tags__tag="dialysis").order_by("pk"):
         first = today - dt.timedelta(days=person.pk % 2)
-        services.plan_trips(actor, person, first, 2, 10, "血液透析 (120 点对点接送)", at=dt.time(7, 30))
+        services.plan_trips(actor, person, first, 2, 10, "血液透析 (120 点对点接送)", at=dt.time(7, 30),
+                            kind=TripKind.AMBULANCE, where="市第一医院血透室", taker=gridworker)
+    # This morning's dialysis trips went; one patient was fetched late and says so.
+    for index, trip in enumerate(MedicalTrip.objects.filter(community=community, on=today).order_by("pk")):
+        services.set_trip_status(actor, trip, TripStatus.DONE, "晚到 20 分钟" if index == 0 else "")
+    for person in Person.objects.filter(community=community, tags__tag="elderly_alone").order_by("pk")[:3]:
+        services.plan_trips(actor, person, today, 7, 2, "代购慢性病药 (医保卡)", at=dt.time(15, 0),
+                            kind=TripKind.MEDICINE, where="惠民大药房", taker=volunteer)
+
+    # Step 8: counselling (温暖你我·公益心理) for people living alone or in hardship, routed to the
+    # volunteer; one called this morning, the others due today.
+    lonely = (CarePlan.objects.filter(community=community, person__tags__tag__in=["elderly_alone", "hardship"])
+              .distinct().select_related("person").order_by("pk")[:3])
+    for index, plan in enumerate(lonely):
+        case = services.request_counselling(actor, plan, "独居封控, 情绪低落, 睡眠不好", every_days=2,
+                                            counsellor=volunteer if volunteer != actor else None, today=today)
+        if index == 0:
+            services.record_counselling_call(actor, case, "聊了二十分钟, 约好后天再打", at=_at(today, 10))
 
 
 def remove_demo(community) -> None:

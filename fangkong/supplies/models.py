@@ -37,12 +37,23 @@ class ByRun(ScopedQuerySet):
     scope rule, kept in the queryset so that no view can forget it."""
 
     volunteer_path = "run__volunteer"
+    # The roles that read requests in their reach; a sampler's or guard's role reads none (what a
+    # household asks for, medicine included, is not their work).
+    READERS = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER, Role.DISTRICT_VIEWER}
 
     def visible_to(self, user, write: bool = False):
         if only_delivers(user):
             return self.filter(**{self.volunteer_path: user,
                                   "community_id__in": {r.community_id for r in reaches(user)}})
-        return super().visible_to(user, write)
+        scoped = super().visible_to(user, write)
+        found = reaches(user)
+        if getattr(user, "is_superuser", False) or all(r.role in self.READERS for r in found):
+            return scoped
+        # Mixed roles: the reading roles' rows, and a volunteer role's own runs.
+        readers = {r.community_id for r in found if r.role in self.READERS}
+        delivers = {r.community_id for r in found if r.role == Role.DELIVERY_VOLUNTEER}
+        return self.filter(Q(pk__in=scoped.filter(community_id__in=readers).values("pk"))
+                           | Q(**{self.volunteer_path: user, "community_id__in": delivers}))
 
 
 class RunQuerySet(ByRun):
@@ -237,6 +248,7 @@ class Request(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ASKED,
                               db_index=True)
     failure = models.CharField(_("why it failed"), max_length=12, choices=Outcome.choices, blank=True)
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     asked_at = models.DateTimeField(default=timezone.now)
     ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
@@ -368,7 +380,12 @@ class GroupOrderLine(models.Model):
 
 
 class StockItem(models.Model):
+    """One item in one place: the community's store (no station) or a transfer station, where
+    stock sent out of the store waits for the last hundred metres."""
+
     community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    station = models.ForeignKey(TransferStation, models.CASCADE, null=True, blank=True, related_name="stock",
+                                verbose_name=_("kept at"))
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     unit = models.CharField(pgettext_lazy("measure", "unit"), max_length=20)
     quantity = models.IntegerField(_("in stock"), default=0)
@@ -381,11 +398,13 @@ class StockItem(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_never_below_zero"),
-            models.UniqueConstraint("community", "name", name="stock_item_unique"),
+            models.UniqueConstraint("community", "name", condition=Q(station__isnull=True), name="stock_item_unique"),
+            models.UniqueConstraint("station", "name", condition=Q(station__isnull=False),
+                                    name="stock_item_unique_at_station"),
         ]
 
     def __str__(self):
-        return self.name
+        return f"{self.name} ({self.station})" if self.station_id else self.name
 
 
 class Donation(models.Model):
@@ -436,6 +455,7 @@ class MealPlan(models.Model):
     active = models.BooleanField(default=True)
 
     objects = ScopedQuerySet.as_manager()
+    route_key = "meal"
     scope_paths = HOUSEHOLD_SCOPE
 
     def __str__(self):
@@ -519,20 +539,41 @@ class CareContact(models.Model):
 
 
 
+class TripKind(models.TextChoices):
+    MEDICINE = "medicine", _("Medicine bought on their behalf")
+    ESCORT = "escort", _("Escort to hospital")
+    AMBULANCE = "ambulance", _("Ambulance (120) point to point")
+    OTHER = "other", _("Other errand")
+
+
+class TripStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    MISSED = "missed", _("Did not happen")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class MedicalTrip(models.Model):
     """One occurrence of a medical errand (dialysis every two days, fetched by 120): recurring
     appointments are written out day by day, so that the day's list is one indexed read."""
 
     community = models.ForeignKey(Community, models.CASCADE, related_name="+")
-    person = models.ForeignKey(Person, models.CASCADE, related_name="+")
-    on = models.DateField(db_index=True)
-    time = models.TimeField(null=True, blank=True)
+    person = models.ForeignKey(Person, models.CASCADE, related_name="+", verbose_name=_("who"))
+    kind = models.CharField(_("kind"), max_length=12, choices=TripKind.choices, default=TripKind.ESCORT)
+    on = models.DateField(_("day"), db_index=True)
+    time = models.TimeField(_("time"), null=True, blank=True)
     what = models.CharField(_("what"), max_length=200)
+    where = models.CharField(_("where"), max_length=200, blank=True)
     taker = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("who takes it"))
     series = models.CharField(max_length=40, blank=True)
+    status = models.CharField(_("state"), max_length=10, choices=TripStatus.choices, default=TripStatus.PLANNED)
+    status_note = models.CharField(_("note"), max_length=200, blank=True)
+    status_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    status_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+    route_key = "trip"
     scope_paths = PERSON_SCOPE
 
     class Meta:
@@ -540,3 +581,77 @@ class MedicalTrip(models.Model):
 
     def __str__(self):
         return f"{self.on} {self.what}"
+
+
+# --- counselling (温暖你我·公益心理) -------------------------------------------------------------
+
+
+class CounsellingQuerySet(ScopedQuerySet):
+    """Staff read the counselling of the people in their reach, as any care row; the volunteer
+    counsellor, whatever their role binds them to, reads the cases routed to them. The notes of
+    the calls are narrower still (``Counselling.may_read_notes``)."""
+
+    # Roles that read counselling cases in their reach (never a volunteer's, sampler's or guard's
+    # role by itself: those read only the cases routed to them).
+    STAFF = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.BUILDING_LEADER, Role.DISTRICT_VIEWER}
+
+    def visible_to(self, user, write: bool = False):
+        scoped = super().visible_to(user, write)
+        if not getattr(user, "is_authenticated", False) or getattr(user, "is_superuser", False):
+            return scoped
+        found = reaches(user)
+        staff_in = {r.community_id for r in found if r.role in self.STAFF}
+        return self.filter(Q(pk__in=scoped.filter(community_id__in=staff_in).values("pk"))
+                           | Q(counsellor=user, community_id__in={r.community_id for r in found}))
+
+
+class Counselling(models.Model):
+    """A request for a counsellor (psychological support calls) for one special-care person,
+    routed by the command post to a volunteer counsellor, with calls every ``every_days`` days
+    until it is closed. ``due_on`` is kept with every call, so "who is due a call" is one
+    indexed comparison, as for the care plan's contacts."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    plan = models.ForeignKey(CarePlan, models.CASCADE, related_name="counselling", verbose_name=_("care plan"))
+    reason = models.CharField(_("why"), max_length=300)
+    counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="counselling", verbose_name=_("counsellor"))
+    every_days = models.PositiveSmallIntegerField(_("call every (days)"), default=3)
+    due_on = models.DateField(_("next call due"), db_index=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CounsellingQuerySet.as_manager()
+    route_key = "counselling"
+    scope_paths = {"community": "community_id", "grid": "plan__person__household__building__grid_id",
+                   "building": "plan__person__household__building_id"}
+
+    class Meta:
+        verbose_name = _("counselling")
+        ordering = ["due_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(every_days__gte=1), name="counselling_every_positive")]
+
+    def __str__(self):
+        return f"{self.plan_id} {self.reason[:20]}"
+
+    def may_read_notes(self, user) -> bool:
+        """Only the counsellor and the command post read what was said."""
+        from fangkong.core.scope import has_role
+
+        return user.pk == self.counsellor_id or has_role(user, Role.COMMAND_POST, community_id=self.community_id)
+
+
+class CounsellingCall(models.Model):
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    counselling = models.ForeignKey(Counselling, models.CASCADE, related_name="calls")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    reached = models.BooleanField(_("reached"), default=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.counselling_id} {self.at:%Y-%m-%d}"

@@ -12,7 +12,7 @@ from .models import DeliveryRun, RunStatus
 
 def home_panel(request, **kwargs):
     """For the command post: requests open, delivered and failed today, stock alerts, care
-    contacts due."""
+    contacts and counselling calls due."""
     user = request.user
     today = timezone.localdate()
     rows = []
@@ -20,7 +20,8 @@ def home_panel(request, **kwargs):
         if not has_role(user, Role.COMMAND_POST, community_id=community.pk):
             continue
         rows.append({"community": community, "figures": services.figures(community, today),
-                     "care_due": services.care_due(user, community, today).count()})
+                     "care_due": services.care_due(user, community, today).count(),
+                     "calls_due": services.counselling_due(user, community, today).count()})
     if not rows:
         return None
     return render_to_string("supplies/_home_panel.html", {"rows": rows}, request=request)

@@ -28,6 +28,8 @@ from .models import (
     CarePlanItem,
     Catalogue,
     CatalogueItem,
+    Counselling,
+    CounsellingCall,
     Cutoff,
     CutoffLine,
     DeliveryRun,
@@ -47,6 +49,8 @@ from .models import (
     StockMove,
     SupplyPoint,
     TransferStation,
+    TripKind,
+    TripStatus,
     Urgency,
 )
 
@@ -136,14 +140,22 @@ def enter_requests(actor, building: Building, rows: list[RequestRow]) -> list[Re
     return created
 
 
-def cancel_request(actor, request: Request) -> Request:
+def cancel_request(actor, request: Request, reason: str = "") -> Request:
+    """A request not yet on its way, cancelled with the reason (the household found it
+    elsewhere, entered twice...), kept on the request and in the audit log."""
     require(actor, actions.CANCEL_REQUEST, request)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Say why the request is cancelled."), code="no_reason", field="reason")
     if request.status not in (Status.ASKED, Status.ORDERED):
         raise ServiceError(_("Only a request not yet on its way can be cancelled."), code="bad_state")
     with transaction.atomic():
+        before = request.status
         request.status, request.done_by, request.done_at = Status.CANCELLED, actor, timezone.now()
-        request.save(update_fields=["status", "done_by", "done_at"])
-        audit(actor, AuditAction.CHANGE, request, changes={"status": ["", Status.CANCELLED]})
+        request.cancel_reason = reason[:200]
+        request.save(update_fields=["status", "done_by", "done_at", "cancel_reason"])
+        audit(actor, AuditAction.CHANGE, request, changes={"status": [before, Status.CANCELLED],
+                                                           "reason": ["", request.cancel_reason]})
     return request
 
 
@@ -285,12 +297,22 @@ class Door:
         return self.household.floor
 
 
+DOOR_FIELDS = ("id", "community_id", "household_id", "run_id", "kind", "item", "quantity", "urgency", "status",
+               "failure", "household__id", "household__community_id", "household__building_id", "household__floor",
+               "household__room", "household__room_sort", "household__building__id",
+               "household__building__community_id", "household__building__door_number",
+               "household__building__door_sort")
+
+
 def doors(requests) -> list[Door]:
     """Requests as doors in walking order: building by door_sort, then room by room_sort.
     One query (the requests with their household and building)."""
     found: dict[int, Door] = {}
     labels = {value: str(label) for value, label in Kind.choices}
+    # Only the columns a door shows: a page of 500 doors spent a third of its time building
+    # whole Request, Household and Building objects (cProfile: Model.__init__ and from_db).
     rows = (requests.select_related("household__building")
+            .only(*DOOR_FIELDS)
             .order_by("household__building__door_sort", "household__floor", "household__room_sort", "urgency", "pk"))
     for request in rows:
         door = found.get(request.household_id)
@@ -375,6 +397,11 @@ def record_handover(actor, run: DeliveryRun, household: Household, outcome: str,
 def open_catalogue(actor, supply_point: SupplyPoint, title: str, closes_at, items) -> Catalogue:
     """items: (name, unit, price, contents) tuples; a bundle ("35元爱心菜") lists its contents."""
     require(actor, actions.MANAGE_CATALOGUE, supply_point)
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError(_("Give the group purchase a title."), code="no_title", field="title")
+    if closes_at is None or closes_at <= timezone.now():
+        raise ServiceError(_("Orders must close at a time still to come."), code="bad_closing", field="closes_at")
     rows = []
     for name, unit, price, contents in items:
         try:
@@ -383,6 +410,8 @@ def open_catalogue(actor, supply_point: SupplyPoint, title: str, closes_at, item
             price = Decimal(-1)
         if price < 0:
             raise ServiceError(_("%(item)s: the price must be a number, 0 or more.") % {"item": name}, code="bad_price")
+        if not name.strip():
+            continue
         rows.append(CatalogueItem(name=name[:100], unit=unit[:20] or "份", price=price, contents=contents[:300]))
     if not rows:
         raise ServiceError(_("A group purchase needs at least one item."), code="no_items")
@@ -394,6 +423,17 @@ def open_catalogue(actor, supply_point: SupplyPoint, title: str, closes_at, item
         CatalogueItem.objects.bulk_create(rows)
         audit(actor, AuditAction.CREATE, catalogue, community=supply_point.community)
     return catalogue
+
+
+def create_supply_point(actor, community: Community, name: str, contact: str = "") -> SupplyPoint:
+    require(actor, actions.MANAGE_CATALOGUE, community)
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("Give the supply point a name."), code="no_name", field="name")
+    with transaction.atomic():
+        point = SupplyPoint.objects.create(community=community, name=name[:100], contact=(contact or "").strip()[:100])
+        audit(actor, AuditAction.CREATE, point, community=community)
+    return point
 
 
 def place_order(actor, catalogue: Catalogue, household: Household, quantities: dict, now=None) -> GroupOrder:
@@ -458,10 +498,22 @@ def receive_donation(actor, community: Community, donor: str, goods, money=0, no
     require(actor, actions.MOVE_STOCK, community)
     if not donor.strip():
         raise ServiceError(_("Name the donor."), code="no_donor", field="donor")
+    try:
+        money = Decimal(str(money or 0).strip() or 0)
+    except ArithmeticError:
+        money = Decimal(-1)
+    if money < 0 or money >= Decimal(10) ** 10:
+        raise ServiceError(_("The money must be a number of yuan, 0 or more."), code="bad_money", field="money")
+    goods = [(item, _quantity(quantity, item.name, MOST_PER_DONATION)) for item, quantity in goods]
+    if not goods and not money:
+        raise ServiceError(_("A donation brings money or goods."), code="empty_donation")
+    if any(item.community_id != community.pk or item.station_id for item, _q in goods):
+        raise ServiceError(_("Donations go into the community's store."), code="wrong_store")
     with transaction.atomic():
-        donation = Donation.objects.create(community=community, donor=donor.strip()[:100], money=money, note=note)
+        donation = Donation.objects.create(community=community, donor=donor.strip()[:100], money=money,
+                                           note=(note or "")[:300])
         for item, quantity in goods:
-            move_stock(actor, item, _quantity(quantity, item.name, MOST_PER_DONATION), donation=donation)
+            move_stock(actor, item, quantity, donation=donation)
         audit(actor, AuditAction.CREATE, donation, community=community)
     return donation
 
@@ -489,6 +541,59 @@ def move_stock(actor, item: StockItem, delta: int, to_whom: str = "", donation=N
     return move
 
 
+def add_stock_item(actor, community: Community, name: str, unit: str, low_at=0) -> StockItem:
+    """A new item of the store (its stock comes with donations and moves)."""
+    require(actor, actions.MOVE_STOCK, community)
+    name, unit = (name or "").strip(), (unit or "").strip()
+    if not name or not unit:
+        raise ServiceError(_("Give the item's name and unit."), code="no_name", field="name")
+    try:
+        low_at = int(str(low_at or 0).strip() or 0)
+    except ValueError:
+        low_at = -1
+    if low_at < 0:
+        raise ServiceError(_("The alert level is a whole number, 0 or more."), code="bad_quantity", field="low_at")
+    if StockItem.objects.filter(community=community, station__isnull=True, name=name[:100]).exists():
+        raise ServiceError(_("%(item)s is already in the store.") % {"item": name}, code="duplicate", field="name")
+    with transaction.atomic():
+        item = StockItem.objects.create(community=community, name=name[:100], unit=unit[:20], low_at=low_at)
+        audit(actor, AuditAction.CREATE, item, community=community)
+    return item
+
+
+def send_to_station(actor, item: StockItem, station: TransferStation, quantity) -> StockItem:
+    """Stock out of the store and into a transfer station's stock of the same item (made on
+    the first send): two conditional UPDATEs and their two moves, one transaction."""
+    require(actor, actions.MOVE_STOCK, station)
+    if item.station_id or item.community_id != station.community_id:
+        raise ServiceError(_("Stock goes to a station from the community's store."), code="wrong_store")
+    quantity = _quantity(quantity, item.name, MOST_PER_DONATION)
+    with transaction.atomic():
+        at_station, _created = StockItem.objects.get_or_create(
+            community_id=item.community_id, station=station, name=item.name,
+            defaults={"unit": item.unit, "low_at": 0})
+        move_stock(actor, item, -quantity, to_whom=station.name)
+        move_stock(actor, at_station, quantity, to_whom=station.name)
+    at_station.refresh_from_db(fields=["quantity"])
+    return at_station
+
+
+def stock_by_place(user, community) -> list[tuple]:
+    """[(station or None for the store, [items])]: one read, in the store first, then the
+    stations by name."""
+    places: dict = {}
+    for item in (StockItem.objects.visible_to(user).filter(community=community).select_related("station")
+                 .order_by(F("station__name").asc(nulls_first=True), "name")):
+        places.setdefault(item.station_id, (item.station, []))[1].append(item)
+    return list(places.values())
+
+
+def donation_list(user, community):
+    """Donations with what came in with each (its moves), newest first: two reads."""
+    return (Donation.objects.visible_to(user).filter(community=community)
+            .prefetch_related("moves__item").order_by("-received_on", "-pk"))
+
+
 def low_stock(community) -> list[StockItem]:
     return list(StockItem.objects.filter(community=community, quantity__lte=F("low_at")))
 
@@ -505,6 +610,60 @@ def record_meals(actor, plan: MealPlan, on: dt.date, slot: str, count: int | Non
             plan=plan, on=on, slot=slot[:5], defaults={"community_id": plan.community_id, "count": count, "by": actor})
         audit(actor, AuditAction.CREATE, plan, changes={"meals": ["", f"{on} {slot} ×{count}"]})
     return delivery
+
+
+MEAL_TIMES_HELP = "11:30,17:20"
+
+
+def _meal_times(times: str) -> str:
+    parts = []
+    for part in (times or "").replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            parts.append(dt.time.fromisoformat(part).strftime("%H:%M"))
+        except ValueError:
+            raise ServiceError(_("%(part)s is not a time of day (like 11:30).") % {"part": part},
+                               code="bad_time", field="times") from None
+    if not parts:
+        raise ServiceError(_("Give at least one meal time (like 11:30)."), code="bad_time", field="times")
+    return ",".join(sorted(set(parts)))[:50]
+
+
+def save_meal_plan(actor, household: Household, count, diet: str = "", times: str = MEAL_TIMES_HELP,
+                   active: bool = True, plan: MealPlan | None = None) -> MealPlan:
+    """A household that gets free meals (爱心餐): how many per meal, dietary notes (no
+    seasoning), the times they are carried; ``plan`` given: that plan changed."""
+    require(actor, actions.PLAN_MEALS, plan or household)
+    count = _quantity(count, str(household), 20)
+    times = _meal_times(times)
+    if plan is None and MealPlan.objects.filter(household=household, active=True).exists():
+        raise ServiceError(_("%(door)s already gets meals; change its plan.") % {"door": household},
+                           code="duplicate")
+    with transaction.atomic():
+        if plan is None:
+            plan = MealPlan(community_id=household.community_id, household=household)
+        plan.count, plan.diet, plan.times, plan.active = count, (diet or "").strip()[:200], times, bool(active)
+        created = plan.pk is None
+        plan.save()
+        audit(actor, AuditAction.CREATE if created else AuditAction.CHANGE, plan, community=household.community,
+              changes={"meals": ["", f"×{count} {times}"], "active": ["", str(bool(active))]})
+    return plan
+
+
+def meal_day(user, community, day: dt.date) -> list[dict]:
+    """The day's meal list: every active plan with its slots and what was delivered in each.
+    Two reads (the plans, the day's deliveries), whatever the number of households."""
+    plans = list(MealPlan.objects.visible_to(user).filter(community=community, active=True)
+                 .select_related("household__building")
+                 .order_by("household__building__door_sort", "household__room_sort"))
+    delivered = {(d.plan_id, d.slot): d for d in MealDelivery.objects.filter(plan__in=[p.pk for p in plans], on=day)}
+    rows = []
+    for plan in plans:
+        slots = [{"slot": slot, "delivery": delivered.get((plan.pk, slot))} for slot in plan.times.split(",") if slot]
+        rows.append({"plan": plan, "slots": slots})
+    return rows
 
 
 # --- special care ------------------------------------------------------------------------------
@@ -579,21 +738,139 @@ def care_due(user, community, today=None):
 
 
 def plan_trips(actor, person: Person, first_on: dt.date, every_days: int, times: int, what: str,
-               at: dt.time | None = None, taker=None) -> int:
+               at: dt.time | None = None, taker=None, kind: str = TripKind.ESCORT, where: str = "") -> int:
     """A recurring medical errand (dialysis every two days) written out as its occurrences."""
     require(actor, actions.PLAN_TRIP, person)
-    if not 1 <= int(every_days) <= 30 or not 1 <= int(times) <= 60:
-        raise ServiceError(_("Every 1 to 30 days, 1 to 60 times."), code="bad_frequency")
+    try:
+        every_days, times = int(every_days), int(times)
+    except (TypeError, ValueError):
+        every_days = times = 0
+    if not 1 <= every_days <= 30 or not 1 <= times <= 60:
+        raise ServiceError(_("Every 1 to 30 days, 1 to 60 times."), code="bad_frequency", field="times")
+    if kind not in TripKind.values:
+        raise ServiceError(_("Choose the kind of errand."), code="bad_kind", field="kind")
+    what = (what or "").strip()
+    if not what:
+        raise ServiceError(_("Say what the errand is."), code="no_what", field="what")
     series = f"{person.pk}-{first_on:%Y%m%d}-{timezone.now():%H%M%S%f}"
     with transaction.atomic():
         trips = MedicalTrip.objects.bulk_create([
-            MedicalTrip(community_id=person.community_id, person=person,
-                        on=first_on + dt.timedelta(days=k * int(every_days)), time=at,
-                        what=what[:200], taker=taker, series=series)
-            for k in range(int(times))])
+            MedicalTrip(community_id=person.community_id, person=person, kind=kind,
+                        on=first_on + dt.timedelta(days=k * every_days), time=at,
+                        what=what[:200], where=(where or "").strip()[:200], taker=taker, series=series)
+            for k in range(times)])
         audit(actor, AuditAction.CREATE, trips[0], community=person.community, person=person,
               changes={"medical_trips": ["", f"{what} ×{times}"], "series": ["", series]})
-    return int(times)
+    return times
+
+
+def set_trip_status(actor, trip: MedicalTrip, status: str, note: str = "", whole_series: bool = False) -> int:
+    """A trip done, missed or cancelled (with the rest of its series still planned, when asked);
+    returns how many trips changed. One UPDATE."""
+    require(actor, actions.PLAN_TRIP, trip)
+    if status not in TripStatus.values:
+        raise ServiceError(_("Unknown state."), code="bad_state", field="status")
+    if status in (TripStatus.MISSED, TripStatus.CANCELLED) and not (note or "").strip():
+        raise ServiceError(_("Say why."), code="no_reason", field="note")
+    rows = MedicalTrip.objects.filter(pk=trip.pk)
+    if whole_series and trip.series and status == TripStatus.CANCELLED:
+        rows = MedicalTrip.objects.filter(Q(pk=trip.pk) | Q(series=trip.series, on__gte=trip.on,
+                                                             status=TripStatus.PLANNED),
+                                          community_id=trip.community_id)
+    with transaction.atomic():
+        changed = rows.update(status=status, status_note=(note or "").strip()[:200], status_by=actor,
+                              status_at=timezone.now())
+        audit(actor, AuditAction.CHANGE, trip, person=trip.person,
+              changes={"status": [trip.status, status], "trips": ["", str(changed)]})
+    trip.refresh_from_db()
+    return changed
+
+
+# --- counselling ---------------------------------------------------------------------------------
+
+
+def _days(value, most: int, code="bad_frequency") -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= most:
+        raise ServiceError(_("Call every 1 to %(most)s days.") % {"most": most}, code=code, field="every_days")
+    return number
+
+
+def _counsellor_ok(counsellor, community_id):
+    if counsellor is not None and not has_role(counsellor, *Role.values, community_id=community_id):
+        raise ServiceError(_("%(name)s has no role in this community.") % {"name": counsellor},
+                           code="not_a_counsellor", field="counsellor")
+
+
+def request_counselling(actor, plan: CarePlan, reason: str, every_days=3, counsellor=None, today=None) -> Counselling:
+    """A request for a counsellor (温暖你我·公益心理) for a special-care person: the first call
+    is due today. Only the command post routes it to a counsellor (now or later)."""
+    require(actor, actions.REQUEST_COUNSELLING, plan)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Say why a counsellor is needed."), code="no_reason", field="reason")
+    every_days = _days(every_days, 30)
+    if counsellor is not None:
+        require(actor, actions.ROUTE_COUNSELLING, plan)
+        _counsellor_ok(counsellor, plan.community_id)
+    if Counselling.objects.filter(plan=plan, closed_at__isnull=True).exists():
+        raise ServiceError(_("%(person)s already has open counselling.") % {"person": plan.person},
+                           code="already_open")
+    with transaction.atomic():
+        case = Counselling.objects.create(community_id=plan.community_id, plan=plan, reason=reason[:300],
+                                          counsellor=counsellor, every_days=every_days,
+                                          due_on=today or timezone.localdate(), opened_by=actor)
+        # The reason is health data: the audit log says that a case was opened, not why.
+        audit(actor, AuditAction.CREATE, case, community=plan.community, person=plan.person)
+    return case
+
+
+def route_counselling(actor, case: Counselling, counsellor) -> Counselling:
+    require(actor, actions.ROUTE_COUNSELLING, case)
+    _counsellor_ok(counsellor, case.community_id)
+    with transaction.atomic():
+        before = case.counsellor_id
+        case.counsellor = counsellor
+        case.save(update_fields=["counsellor"])
+        audit(actor, AuditAction.CHANGE, case, person=case.plan.person,
+              changes={"counsellor": [str(before or ""), str(counsellor.pk if counsellor else "")]})
+    return case
+
+
+def record_counselling_call(actor, case: Counselling, note: str = "", reached: bool = True, at=None,
+                            close: bool = False) -> CounsellingCall:
+    """A call made (or tried: not reached) by the counsellor; the next falls due ``every_days``
+    later, or tomorrow when the person was not reached. ``close`` ends the case."""
+    require(actor, actions.RECORD_COUNSELLING_CALL, case)
+    if actor.pk != case.counsellor_id and not has_role(actor, Role.COMMAND_POST, community_id=case.community_id):
+        raise NotAllowed(_("Only the counsellor of this case records its calls."), actions.RECORD_COUNSELLING_CALL)
+    if case.closed_at is not None:
+        raise ServiceError(_("This counselling is closed."), code="bad_state")
+    at = at or timezone.now()
+    with transaction.atomic():
+        call = CounsellingCall.objects.create(community_id=case.community_id, counselling=case, at=at, by=actor,
+                                              reached=bool(reached), note=(note or "").strip()[:500])
+        case.due_on = timezone.localdate(at) + dt.timedelta(days=case.every_days if reached else 1)
+        fields = ["due_on"]
+        if close:
+            case.closed_at = at
+            fields.append("closed_at")
+        case.save(update_fields=fields)
+        # Never the note: only the counsellor and the command post read it, on the case.
+        audit(actor, AuditAction.CREATE, call, community=case.plan.community, person=case.plan.person,
+              changes={"reached": ["", str(bool(reached))], "closed": ["", str(bool(close))]})
+    return call
+
+
+def counselling_due(user, community, today=None):
+    """Open counselling whose next call is today or earlier (calls due), in the user's sight."""
+    today = today or timezone.localdate()
+    return (Counselling.objects.visible_to(user)
+            .filter(community=community, closed_at__isnull=True, due_on__lte=today)
+            .select_related("plan__person__household__building", "counsellor").order_by("due_on", "pk"))
 
 
 # --- figures for the briefing --------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 urlpatterns = [
     path("", views.index, name="supplies_index"),
@@ -18,5 +18,19 @@ urlpatterns = [
     path("orders/<int:pk>/paid/", views.order_paid, name="order_paid"),
     path("care/", views.care_list, name="supplies_care"),
     path("care/<int:pk>/contact/", views.care_contact, name="care_contact"),
-    path("stock/", views.stock, name="supplies_stock"),
+    path("stock/", pages.stock, name="supplies_stock"),
+    path("donations/", pages.donations, name="supplies_donations"),
+    path("meals/", pages.meals, name="supplies_meals"),
+    path("meals/new/", pages.meal_new, name="supplies_meal_new"),
+    path("meals/<int:pk>/", pages.meal_edit, name="meal_edit"),
+    path("meals/<int:pk>/deliver/", pages.meal_deliver, name="meal_deliver"),
+    path("trips/", pages.trips, name="supplies_trips"),
+    path("trips/<int:pk>/state/", pages.trip_state, name="trip_state"),
+    path("care/<int:pk>/edit/", pages.care_edit, name="care_edit"),
+    path("care/<int:pk>/counselling/", pages.care_counselling, name="care_counselling"),
+    path("counselling/<int:pk>/route/", pages.counselling_route, name="counselling_route"),
+    path("counselling/<int:pk>/call/", pages.counselling_call, name="counselling_call"),
+    path("stations/new/", pages.station_new, name="supplies_station_new"),
+    path("catalogues/new/", pages.catalogue_new, name="supplies_catalogue_new"),
+    path("requests/<int:pk>/cancel/", pages.request_cancel, name="request_cancel"),
 ]

@@ -6,6 +6,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +24,7 @@ from . import printing, services
 from .models import (
     CarePlan,
     Catalogue,
+    Counselling,
     Cutoff,
     DeliveryRun,
     GroupOrder,
@@ -30,7 +32,6 @@ from .models import (
     MedicalTrip,
     Outcome,
     Request,
-    StockItem,
     TransferStation,
     Urgency,
 )
@@ -67,6 +68,7 @@ def index(request):
             "catalogues": Catalogue.objects.visible_to(request.user).filter(community=community)
             .select_related("supply_point")[:10],
             "care_due": services.care_due(request.user, community, today).count(),
+            "counselling_due": services.counselling_due(request.user, community, today).count(),
         })
     buildings = Building.objects.visible_to(request.user).order_by("door_sort")[:60]
     return render(request, "supplies/index.html", {"blocks": blocks, "today": today, "buildings": buildings})
@@ -312,14 +314,23 @@ def catalogue_sheet(request, pk):
 @require_GET
 def care_list(request):
     today = timezone.localdate()
-    due, plans = [], []
+    due, plans, calls = [], [], []
     for community in _communities(request):
         due.extend(services.care_due(request.user, community, today))
+        calls.extend(services.counselling_due(request.user, community, today))
+    for case in calls:
+        case.mine = case.counsellor_id == request.user.pk
+    mine = (Counselling.objects.filter(counsellor=request.user, closed_at__isnull=True)
+            .select_related("plan__person__household__building").order_by("due_on"))
     plans = (CarePlan.objects.visible_to(request.user).select_related("person__household__building", "answerable")
-             .prefetch_related("items", "person__tags").order_by("person__household__building__door_sort", "pk")[:300])
+             .prefetch_related("items", "person__tags",
+                               Prefetch("counselling", Counselling.objects.filter(closed_at__isnull=True),
+                                        to_attr="open_counselling"))
+             .order_by("person__household__building__door_sort", "pk")[:300])
     trips = (MedicalTrip.objects.visible_to(request.user).filter(on=today)
              .select_related("person__household__building", "taker"))
-    return render(request, "supplies/care.html", {"due": due, "plans": plans, "today": today, "trips": trips})
+    return render(request, "supplies/care.html", {"due": due, "plans": plans, "today": today, "trips": trips,
+                                                  "calls": calls, "mine": mine})
 
 
 @login_required
@@ -333,24 +344,3 @@ def care_contact(request, pk):
     else:
         messages.success(request, _("Contact recorded; next due %(day)s.") % {"day": plan.due_on})
     return redirect("supplies_care")
-
-
-# --- stock -----------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def stock(request):
-    if request.method == "POST":
-        item = get_visible_or_404(StockItem.objects, request.user, pk=request.POST.get("item") or 0)
-        try:
-            services.move_stock(request.user, item, request.POST.get("delta", ""), request.POST.get("to_whom", ""))
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(item)s: %(n)s in stock.") % {"item": item.name, "n": item.quantity})
-        return redirect("supplies_stock")
-    items = StockItem.objects.visible_to(request.user).order_by("name")
-    return render(request, "supplies/stock.html", {"items": items})
-
-
