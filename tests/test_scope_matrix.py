@@ -187,7 +187,7 @@ def test_list_pages_show_nothing_outside_scope(client, world, role):
 STAFF_READ = {"command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer"}
 EVERY_ROLE = set(ROLES) - {"outsider"}
 EXPECTED_READS = {
-    "core.person": STAFF_READ | {"sampler"},
+    "core.person": STAFF_READ,
     "core.household": EVERY_ROLE,
     "core.building": EVERY_ROLE,
     "health.keyperson": STAFF_READ,
@@ -229,3 +229,34 @@ def test_each_role_reads_only_the_object_types_its_work_needs(world, role, setti
         elif label in ("health.riskarea", "health.quarantinesite"):
             # Not personal data: everyone in the community reads them, whatever binds their role.
             assert seen, f"{role} does not read {label}"
+
+
+def test_the_sampler_finds_the_round_s_people_for_the_scan_but_opens_no_person_file(client, world):
+    """The sampler's reads of persons are for the scan only (core.scope.SAMPLING): the person
+    file, the person list and the API answer as for anyone outside; the scan and its manual search
+    still find the round's people, with masked IDs."""
+    from fangkong.core.scope import PURPOSE_READS, SAMPLING
+    from fangkong.testing import codes, scanning, services
+
+    assert PURPOSE_READS == {SAMPLING: {"core.person": frozenset({"sampler"})}}
+    sampler = world.users["sampler"]
+    person = world.person_a
+    assert not Person.objects.visible_to(sampler).exists()
+    assert Person.objects.visible_to(sampler, purpose=SAMPLING).filter(pk=person.pk).exists()
+    # Nobody else gains anything by the purpose, and it widens no writes.
+    assert not Person.objects.visible_to(world.users["guard"], purpose=SAMPLING).exists()
+    with pytest.raises(ValueError):
+        Person.objects.visible_to(sampler, write=True, purpose=SAMPLING)
+    client.force_login(sampler)
+    for url in [f"/people/{person.pk}/", f"/api/persons/{person.pk}/"]:
+        assert client.get(url).status_code in (403, 404), url
+    listing = client.get("/people/")
+    assert listing.status_code in (200, 403) and person.name not in listing.content.decode()
+    api = client.get("/api/persons/")
+    assert api.status_code == 403 or person.name not in api.content.decode()
+
+    round_ = services.create_round(world.users["command_post"], world.community, name="第一轮", pool_size=10)
+    answer = scanning.scan(round_, "T1", codes.token(codes.code_for(person)), "c-1", sampler)
+    assert answer.code == "accepted" and answer.person == person.name
+    found = client.get(f"/testing/{round_.pk}/find/", {"q": person.name}).json()["persons"]
+    assert [p["id"] for p in found] == [person.pk] and "*" in found[0]["id_masked"]

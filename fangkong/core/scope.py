@@ -78,8 +78,9 @@ def forget_reaches(user) -> None:
 #
 # - staff (command post, grid leader and worker, building leader) and the district viewer read
 #   everything in their reach, as their work (and the district's oversight) needs;
-# - a sampler reads the people of its places (the sampler page: masked names, rooms, code status)
-#   and the test rounds, but no health record (key persons, measures, arrivals, reports, seals);
+# - a sampler reads the test rounds, and the people of its round's places only for the scan (the
+#   purpose "sampling" below: the sampler page's masked names, rooms and code status), never a
+#   person file or list, and no health record (key persons, measures, arrivals, reports, seals);
 # - a guard reads what the gate needs: the central-quarantine measures and their returns (the
 #   receive page), not the person files or the key-person register;
 # - a delivery volunteer reads the places (buildings, households: the doors of its runs), no
@@ -87,7 +88,7 @@ def forget_reaches(user) -> None:
 _STAFF_ROLES = ("command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer")
 _HEALTH_READERS = frozenset(_STAFF_ROLES)
 READ_ROLES: dict[str, frozenset[str]] = {
-    "core.person": frozenset({*_STAFF_ROLES, "sampler"}),
+    "core.person": frozenset(_STAFF_ROLES),
     "health.keyperson": _HEALTH_READERS,
     "health.statechange": _HEALTH_READERS,
     "health.arrivalreport": _HEALTH_READERS,
@@ -105,20 +106,38 @@ READ_ROLES: dict[str, frozenset[str]] = {
 COMMUNITY_READ = frozenset({"health.riskarea", "health.quarantinesite"})
 
 
-def may_read(role, model) -> bool:
-    """Whether the role reads rows of this model at all (READ_ROLES; unlisted: every role)."""
-    roles = READ_ROLES.get(model._meta.label_lower)
-    return roles is None or str(role) in roles
+# Reads for one piece of work only: ``visible_to(user, purpose=SAMPLING)`` adds these roles to
+# READ_ROLES for that call. The sampler's scan and its manual search (testing/scanning.py) find the
+# people of the round's places with it; the person file, the person list and the API do not pass
+# it, so the sampler opens none of them (tests/test_scope_matrix.py).
+SAMPLING = "sampling"
+PURPOSE_READS: dict[str, dict[str, frozenset[str]]] = {
+    SAMPLING: {"core.person": frozenset({"sampler"})},
+}
 
 
-def scope_q(model, user, write: bool = False) -> Q | None:
+def may_read(role, model, purpose: str | None = None) -> bool:
+    """Whether the role reads rows of this model at all (READ_ROLES; unlisted: every role), for
+    the purpose if one is given (PURPOSE_READS)."""
+    label = model._meta.label_lower
+    roles = READ_ROLES.get(label)
+    if roles is None or str(role) in roles:
+        return True
+    if purpose is not None:
+        if purpose not in PURPOSE_READS:
+            raise ValueError(f"unknown read purpose {purpose!r}")
+        return str(role) in PURPOSE_READS[purpose].get(label, ())
+    return False
+
+
+def scope_q(model, user, write: bool = False, purpose: str | None = None) -> Q | None:
     """A Q for the rows of ``model`` the user may see (or change, with write=True).
 
     None means everything (superusers). A Q that matches nothing is returned for no role."""
-    return _scope(model, user, write)[0]
+    return _scope(model, user, write, purpose)[0]
 
 
-def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
+def _scope(model, user, write: bool, purpose: str | None = None) -> tuple[Q | None, set[str]]:
     """scope_q's Q, and which of the model's scope paths it follows."""
     from .models import WRITING_ROLES, Role
 
@@ -134,7 +153,7 @@ def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
         if reach.role == Role.DISTRICT_ADMIN:
             # It creates communities and accounts (core/accounts.py); it reads no rows by it.
             continue
-        if not write and not may_read(reach.role, model):
+        if not write and not may_read(reach.role, model, purpose):
             continue
         in_community = Q(**{paths["community"]: reach.community_id})
         used.add("community")
@@ -198,8 +217,12 @@ def _building_implied(model) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, write: bool = False):
-        condition, used = _scope(self.model, user, write)
+    def visible_to(self, user, write: bool = False, purpose: str | None = None):
+        """The rows the user may see (or change); ``purpose`` (PURPOSE_READS) lets a role read a
+        model for that one piece of work only, where it reads none of it otherwise."""
+        if write and purpose is not None:
+            raise ValueError("a read purpose does not widen what may be written")
+        condition, used = _scope(self.model, user, write, purpose)
         if condition is None:
             return self
         if not any(_path_repeats_rows(self.model, key) for key in used):
