@@ -185,6 +185,7 @@ def test_list_pages_show_nothing_outside_scope(client, world, role):
 # What each role READS by object type (issue 10 §3, PIPL's minimum necessary): the same table as
 # fangkong.core.scope.READ_ROLES, written out here so that widening one role's reads fails.
 STAFF_READ = {"command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer"}
+SUPERVISORS = {"command_post", "grid_leader", "grid_worker", "district_viewer"}
 EVERY_ROLE = set(ROLES) - {"outsider"}
 EXPECTED_READS = {
     "core.person": STAFF_READ,
@@ -202,7 +203,22 @@ EXPECTED_READS = {
     "health.reception": STAFF_READ | {"guard"},
     "health.riskarea": EVERY_ROLE,
     "health.quarantinesite": EVERY_ROLE,
+    # Staff rows by place: those who run people; the others read only their own work.
+    **{f"staff.{name}": SUPERVISORS for name in ("worker", "team", "volunteersignup", "assignment", "post", "duty",
+                                                 "fivetick", "task", "spotcheck")},
+    # Common areas, disinfection and garbage: every field role logs them (staff.log_disinfection).
+    "staff.commonarea": EVERY_ROLE,
+    "staff.disinfection": EVERY_ROLE,
+    "staff.garbagecollection": EVERY_ROLE,
+    # Supplies: the doors' needs for staff and the delivery volunteer, care and stock for staff.
+    **{f"supplies.{name}": STAFF_READ | {"delivery_volunteer"}
+       for name in ("transferstation", "deliveryrun", "cutoff", "request", "handover", "grouporder", "mealplan")},
+    **{f"supplies.{name}": STAFF_READ for name in ("careplan", "medicaltrip", "stockitem", "donation")},
+    "supplies.supplypoint": EVERY_ROLE,
+    "supplies.catalogue": EVERY_ROLE,
 }
+# The roles that neither run people nor deliver read none of these (issue 10 §3).
+NARROW_ROLES = {"sampler", "guard"}
 
 
 def test_the_read_table_is_the_one_written_here():
@@ -211,6 +227,17 @@ def test_the_read_table_is_the_one_written_here():
     for label, roles in READ_ROLES.items():
         assert label in EXPECTED_READS, f"{label} is in READ_ROLES but not in this test's table"
         assert set(roles) == EXPECTED_READS[label] - {"outsider"}, label
+    for label, readers in EXPECTED_READS.items():
+        if readers != EVERY_ROLE:
+            assert label in READ_ROLES, f"{label} is narrowed here but not in READ_ROLES"
+
+
+def test_every_staff_and_supplies_row_type_is_in_the_read_table():
+    """A new staff or supplies model must say who reads it (here and in READ_ROLES)."""
+    for app in ("staff", "supplies"):
+        for model in apps.get_app_config(app).get_models():
+            if hasattr(model, "scope_paths") and model._meta.label_lower != "supplies.settings":
+                assert model._meta.label_lower in EXPECTED_READS, model._meta.label_lower
 
 
 @pytest.mark.parametrize("role", sorted(EVERY_ROLE))
@@ -223,6 +250,13 @@ def test_each_role_reads_only_the_object_types_its_work_needs(world, role, setti
         rows = model.objects.filter(community=world.community) if label != "core.community" else model.objects
         if not rows.exists() or not hasattr(model.objects, "visible_to"):
             continue
+        if label.startswith("staff.") and role not in readers:
+            # Everyone reads their own work (the building leader here is a worker with a duty).
+            from fangkong.staff.scope import own_work
+
+            mine = own_work(user)[1]
+            if "worker" in model.scope_paths:
+                rows = rows.exclude(**{model.scope_paths["worker"] + "__in": mine})
         seen = model.objects.visible_to(user).filter(pk__in=rows.values("pk")).exists()
         if role not in readers:
             assert not seen, f"{role} reads {label}"
@@ -260,3 +294,22 @@ def test_the_sampler_finds_the_round_s_people_for_the_scan_but_opens_no_person_f
     assert answer.code == "accepted" and answer.person == person.name
     found = client.get(f"/testing/{round_.pk}/find/", {"q": person.name}).json()["persons"]
     assert [p["id"] for p in found] == [person.pk] and "*" in found[0]["id_masked"]
+
+
+@pytest.mark.parametrize("role", sorted(NARROW_ROLES))
+def test_sampler_and_guard_read_no_staff_or_supplies_row_beyond_their_own(world, role, settings, tmp_path):
+    """Their community-wide role used to reach every colleague's record, every door's request and
+    the special-care register: now none (each of these types has rows here, so each is checked)."""
+    settings.MEDIA_ROOT = tmp_path
+    add_work(world)
+    user = world.users[role]
+    checked = []
+    for label, readers in EXPECTED_READS.items():
+        if not label.startswith(("staff.", "supplies.")) or role in readers:
+            continue
+        model = apps.get_model(label)
+        rows = model.objects.filter(community=world.community)
+        if rows.exists():
+            assert not model.objects.visible_to(user).exists(), f"{role} reads {label}"
+            checked.append(label)
+    assert {"staff.worker", "staff.task", "supplies.request", "supplies.careplan"} <= set(checked), checked

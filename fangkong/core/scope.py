@@ -87,6 +87,8 @@ def forget_reaches(user) -> None:
 #   person file and no health record.
 _STAFF_ROLES = ("command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer")
 _HEALTH_READERS = frozenset(_STAFF_ROLES)
+_SUPERVISORS = frozenset({"command_post", "grid_leader", "grid_worker", "district_viewer"})
+_DELIVERY = frozenset({*_STAFF_ROLES, "delivery_volunteer"})
 READ_ROLES: dict[str, frozenset[str]] = {
     "core.person": frozenset(_STAFF_ROLES),
     "health.keyperson": _HEALTH_READERS,
@@ -99,6 +101,19 @@ READ_ROLES: dict[str, frozenset[str]] = {
     "health.transfer": _HEALTH_READERS,
     "health.measure": frozenset({*_STAFF_ROLES, "guard"}),
     "health.reception": frozenset({*_STAFF_ROLES, "guard"}),
+    # Staff rows are about colleagues: read by place only by those who run people (the command
+    # post, grid leaders and workers, the district viewer); everyone else reads their own work
+    # (their worker record, duties, tasks, a team leader's team: fangkong/staff/scope.py).
+    **{f"staff.{name}": _SUPERVISORS
+       for name in ("worker", "team", "volunteersignup", "assignment", "post", "duty", "fivetick", "task", "spotcheck")},
+    # Supplies and care: the doors' requests, hand-overs, orders and meals are read by staff and
+    # the delivery volunteer (only the doors of their own runs: supplies.models.ByRun); the
+    # special-care register, medical trips, stock and donors by staff alone. Neither the sampler
+    # nor the guard reads any of them (the supply points and catalogues, which are no one's
+    # data, are read by everyone in the community).
+    **{f"supplies.{name}": _DELIVERY for name in ("transferstation", "deliveryrun", "cutoff", "request",
+                                                    "handover", "grouporder", "mealplan")},
+    **{f"supplies.{name}": frozenset(_STAFF_ROLES) for name in ("careplan", "medicaltrip", "stockitem", "donation")},
 }
 # Registers that are not personal data, read by everyone with a role in the community, whatever
 # grids or buildings bind them: the grid worker registering an arrival needs the risk areas, and
