@@ -26,6 +26,7 @@ UNIT_CREATE = declare("places.create_unit", SETUP, _places)
 UNIT_CHANGE = declare("places.change_unit", SETUP, _places)
 ESTATE_CREATE = declare("places.create_estate", SETUP, _places)
 ENTRANCE_CREATE = declare("places.create_entrance", SETUP, _places)
+ENTRANCE_CHANGE = declare("places.change_entrance", SETUP, _places)
 BUILDING_CREATE = declare("places.create_building", SETUP, _places)
 BUILDING_MOVE = declare("places.move_building", SETUP, _places)
 
