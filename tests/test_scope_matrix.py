@@ -95,7 +95,7 @@ OBJECT_ROUTES = {
     "grid_detail", "grid_edit", "grid_occupancy_pdf", "health_household_seal", "health_person_measure",
     "health_person_state", "healthreport-detail", "household-detail", "household_create", "household_detail",
     "household_edit", "household_temperature_pdf", "import_detail", "import_errors", "import_progress",
-    "import_start", "keyperson-detail", "keyperson_detail", "measure-detail", "measure_receive", "measure_room",
+    "import_start", "keyperson-detail", "keyperson_detail", "measure-detail", "measure_receive", "measure_release", "measure_room",
     "order_paid", "person-detail", "person-move", "person-reveal", "person_detail", "person_edit",
     "person_move", "person_reveal", "round_close", "round_coverage", "round_detail", "round_knock",
     "round_member", "round_person_add", "round_revisits", "round_visit", "run_handover", "run_page",
