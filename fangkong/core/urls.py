@@ -10,6 +10,7 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("accounts/login/", views_accounts.LoginView.as_view(), name="login"),
     path("accounts/password/", views_accounts.own_password, name="own_password"),
+    path("accounts/link/<str:uidb64>/<str:token>/", views_accounts.login_link, name="login_link"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("grids/<int:pk>/", views.grid_detail, name="grid_detail"),
