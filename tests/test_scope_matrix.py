@@ -87,7 +87,8 @@ ROLES = ["command_post", "grid_leader", "grid_worker", "building_leader", "sampl
 # fails here (add a new one to this list once it answers 404 outside scope below).
 OBJECT_ROUTES = {
     "area_detail", "arrival-decide", "arrival-detail", "arrival_create", "arrival_detail", "briefing_detail",
-    "briefing_pdf", "briefing_text", "briefing_xlsx", "building-detail", "building_detail", "building_entrances", "building_move",
+    "briefing_pdf", "briefing_text", "briefing_xlsx", "building-detail", "building_detail",
+    "building_entrances", "building_move",
     "building_occupancy_pdf", "building_temperature_pdf", "care_contact", "catalogue_detail", "catalogue_order",
     "catalogue_sheet", "community-detail", "community_briefings", "community_dashboard",
     "community_figures_json", "community_problems", "community_setup", "community_setup_add", "community_trend",
@@ -95,7 +96,8 @@ OBJECT_ROUTES = {
     "grid_detail", "grid_edit", "grid_occupancy_pdf", "health_household_seal", "health_person_measure",
     "health_person_state", "healthreport-detail", "household-detail", "household_create", "household_detail",
     "household_edit", "household_temperature_pdf", "import_detail", "import_errors", "import_progress",
-    "import_start", "keyperson-detail", "keyperson_detail", "measure-detail", "measure_receive", "measure_release", "measure_room",
+    "import_start", "keyperson-detail", "keyperson_detail", "measure-detail", "measure_receive",
+    "measure_release", "measure_room",
     "order_paid", "person-detail", "person-move", "person-reveal", "person_detail", "person_edit",
     "person_move", "person_reveal", "round_close", "round_coverage", "round_detail", "round_knock",
     "round_member", "round_person_add", "round_revisits", "round_visit", "run_handover", "run_page",

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction

@@ -105,7 +105,8 @@ READ_ROLES: dict[str, frozenset[str]] = {
     # post, grid leaders and workers, the district viewer); everyone else reads their own work
     # (their worker record, duties, tasks, a team leader's team: fangkong/staff/scope.py).
     **{f"staff.{name}": _SUPERVISORS
-       for name in ("worker", "team", "volunteersignup", "assignment", "post", "duty", "fivetick", "task", "spotcheck")},
+       for name in ("worker", "team", "volunteersignup", "assignment", "post", "duty", "fivetick", "task",
+                    "spotcheck")},
     # Supplies and care: the doors' requests, hand-overs, orders and meals are read by staff and
     # the delivery volunteer (only the doors of their own runs: supplies.models.ByRun); the
     # special-care register, medical trips, stock and donors by staff alone. Neither the sampler

@@ -231,7 +231,8 @@ def by_entrance(households: list) -> list[tuple]:
         groups.setdefault(household.entrance_id, (household.entrance, []))[1].append(household)
     if set(groups) <= {None}:
         return [(None, households)]
-    return sorted(groups.values(), key=lambda g: (g[0] is None, g[0].number_sort if g[0] else "", g[0].pk if g[0] else 0))
+    return sorted(groups.values(),
+                  key=lambda g: (g[0] is None, g[0].number_sort if g[0] else "", g[0].pk if g[0] else 0))
 
 
 def _draw_occupancy(sheet: Sheet, building: Building, households: list, printed_at, entrance=None) -> None:

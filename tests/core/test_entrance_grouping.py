@@ -27,7 +27,8 @@ def stairwells(world):
         for room in numbers:
             household = Household.objects.create(community=world.community, building=building, entrance=entrance,
                                                  room=room, floor=int(room[0]))
-            Person.objects.create(community=world.community, household=household, name=f"住户{room}-{entrance.number if entrance else ''}",
+            label = entrance.number if entrance else ""
+            Person.objects.create(community=world.community, household=household, name=f"住户{room}-{label}",
                                   id_number=id_number(500 + len(rooms)))
             rooms[(entrance.number if entrance else "", room)] = household
     return building, rooms

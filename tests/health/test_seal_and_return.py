@@ -87,7 +87,8 @@ def test_the_early_release_page_from_the_key_person_s_page_with_a_reason_audited
     assert response.status_code == 302 and response["Location"] == key.get_absolute_url()
     measure.refresh_from_db()
     assert measure.end == today
-    entry = AuditEntry.objects.get(action=AuditAction.CHANGE, object_type="measure", reason="两次核酸阴性，疾控解除通知")
+    entry = AuditEntry.objects.get(action=AuditAction.CHANGE, object_type="measure",
+                                   reason="两次核酸阴性，疾控解除通知")
     assert entry.user == command and entry.changes["early_release"] == ["", "两次核酸阴性，疾控解除通知"]
     # Released: no button any more, and the gate receives them today.
     assert url not in client.get(key.get_absolute_url()).content.decode()

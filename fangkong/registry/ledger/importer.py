@@ -380,7 +380,8 @@ class _Importer:
             self.grids.setdefault(str(grid.number), grid)
         # Estates by key; buildings by (estate id or None, door); a door number without an estate
         # finds the building of that number in no estate, or the only one in any estate.
-        self.estates: dict[str, Estate] = {columns.estate_key(e.name): e for e in Estate.objects.filter(community=community)}
+        self.estates: dict[str, Estate] = {columns.estate_key(e.name): e
+                                           for e in Estate.objects.filter(community=community)}
         self.buildings_exact: dict[tuple, Building] = {}
         self.buildings: dict[tuple, Building] = {}
         self.doors: dict[str, list[Building]] = {}
