@@ -106,3 +106,19 @@ def test_a_room_already_in_another_entrance_is_refused(world, tmp_path):
     path = write_csv(tmp_path / "a.csv", [["周一", "564-2-101"]], header=["姓名", "地址"])
     result = import_people(path, world.community, world.users["command_post"], create_places=True)
     assert result.created == 0 and result.reported == 1
+
+
+def test_an_export_names_the_estate_and_entrance_and_imports_back_unchanged(world, tmp_path):
+    from fangkong.registry.ledger.exporter import ExportScope, export_people
+
+    command = world.users["command_post"]
+    import_people(FIXTURES / "ledger_estates.xlsx", world.community, command, create_places=True)
+    out, count = export_people(command, ExportScope(community_id=world.community.pk), out=tmp_path / "out.xlsx")
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(tmp_path / "out.xlsx").active.values)
+    header = list(rows[0])
+    line = next(r for r in rows if r[0] == "黄丽华")
+    assert line[header.index("小区")] == "龙海佳园小区" and line[header.index("单元")] == "1"
+    again = import_people(tmp_path / "out.xlsx", world.community, command)
+    assert again.reported == 0 and again.created == 0 and again.updated == 0

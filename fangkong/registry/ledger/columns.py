@@ -50,8 +50,9 @@ REQUIRED = ["name", "building", "room"]
 # An address column stands for the building and room columns (it names both).
 REPLACED_BY_ADDRESS = {"building", "room"}
 # The order of exports and templates.
-EXPORT_ORDER = ["name", "sex", "id_type", "id_number", "birth_date", "phone", "grid", "building", "room",
-                "relation", "residency", "occupation", "workplace", "tags", "landlord", "landlord_phone", "note"]
+EXPORT_ORDER = ["name", "sex", "id_type", "id_number", "birth_date", "phone", "grid", "estate", "building",
+                "entrance", "room", "relation", "residency", "occupation", "workplace", "tags", "landlord",
+                "landlord_phone", "note"]
 FIELD_LABELS = {
     "name": _("name"), "sex": _("sex"), "id_type": _("document type"), "id_number": _("ID number"),
     "birth_date": _("date of birth"), "phone": _("phone"), "grid": _("grid"), "building": _("building"),
