@@ -86,6 +86,7 @@ EXPECTED = {
     "communities.change": ({CP, DA}, False),
     "communities.create": ({DA}, False),
     # places
+    "places.change_entrance": ({CP, DA}, False),
     "places.change_grid": ({CP, DA}, False),
     "places.change_unit": ({CP, DA}, False),
     "places.change_zone": ({CP, DA}, False),

@@ -87,21 +87,21 @@ ROLES = ["command_post", "grid_leader", "grid_worker", "building_leader", "sampl
 # fails here (add a new one to this list once it answers 404 outside scope below).
 OBJECT_ROUTES = {
     "area_detail", "arrival-decide", "arrival-detail", "arrival_create", "arrival_detail", "briefing_detail",
-    "briefing_pdf", "briefing_text", "briefing_xlsx", "building-detail", "building_detail", "building_move",
-    "assignment-detail", "assignment-end", "assignment-hand-over", "building_occupancy_pdf",
+    "assignment-detail", "assignment-end", "assignment-hand-over", "briefing_pdf", "briefing_text", "briefing_xlsx",
+    "building-detail", "building_detail", "building_entrances", "building_move", "building_occupancy_pdf",
     "building_temperature_pdf", "care_contact", "care_counselling", "care_edit", "catalogue-detail",
     "catalogue-order", "catalogue-totals", "catalogue_detail", "catalogue_order", "catalogue_sheet",
     "community-detail", "community_briefings", "community_dashboard", "community_figures_json", "community_map",
     "community_map_draw", "community_map_geojson", "community_map_layer", "community_map_pdf", "community_map_plan",
     "community_map_setup", "community_problems", "community_setup", "community_setup_add", "community_trend",
     "counselling_call", "counselling_route", "cutoff-detail", "cutoff-sums", "cutoff_detail", "duty-detail",
-    "duty-sign-off", "duty-sign-on", "duty_remove", "duty_sign_off", "duty_sign_on", "grid-detail",
+    "duty-sign-off", "duty-sign-on", "duty_remove", "duty_sign_off", "duty_sign_on", "entrance_edit", "grid-detail",
     "grid_assignments", "grid_detail", "grid_edit", "grid_occupancy_pdf", "health_household_seal",
     "health_person_measure", "health_person_state", "healthreport-detail", "household-detail", "household_create",
     "household_detail", "household_edit", "household_temperature_pdf", "import_detail", "import_errors",
     "import_progress", "import_start", "keyperson-detail", "keyperson_detail", "meal_deliver", "meal_edit",
-    "measure-detail", "measure_receive", "measure_room", "order_paid", "person-detail", "person-move",
-    "person-reveal", "person_detail", "person_edit", "person_move", "person_reveal", "request-cancel",
+    "measure-detail", "measure_receive", "measure_release", "measure_room", "order_paid", "person-detail",
+    "person-move", "person-reveal", "person_detail", "person_edit", "person_move", "person_reveal", "request-cancel",
     "request-detail", "request_cancel", "round_close", "round_coverage", "round_detail", "round_knock",
     "round_member", "round_person_add", "round_revisits", "round_visit", "run-detail", "run-doors", "run-handover",
     "run_handover", "run_page", "screeninground-coverage", "screeninground-detail", "screeninground-visits",
@@ -192,9 +192,10 @@ def test_list_pages_show_nothing_outside_scope(client, world, role):
 # What each role READS by object type (issue 10 §3, PIPL's minimum necessary): the same table as
 # fangkong.core.scope.READ_ROLES, written out here so that widening one role's reads fails.
 STAFF_READ = {"command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer"}
+SUPERVISORS = {"command_post", "grid_leader", "grid_worker", "district_viewer"}
 EVERY_ROLE = set(ROLES) - {"outsider"}
 EXPECTED_READS = {
-    "core.person": STAFF_READ | {"sampler"},
+    "core.person": STAFF_READ,
     "core.household": EVERY_ROLE,
     "core.building": EVERY_ROLE,
     "health.keyperson": STAFF_READ,
@@ -209,7 +210,22 @@ EXPECTED_READS = {
     "health.reception": STAFF_READ | {"guard"},
     "health.riskarea": EVERY_ROLE,
     "health.quarantinesite": EVERY_ROLE,
+    # Staff rows by place: those who run people; the others read only their own work.
+    **{f"staff.{name}": SUPERVISORS for name in ("worker", "team", "volunteersignup", "assignment", "post", "duty",
+                                                 "fivetick", "task", "spotcheck")},
+    # Common areas, disinfection and garbage: every field role logs them (staff.log_disinfection).
+    "staff.commonarea": EVERY_ROLE,
+    "staff.disinfection": EVERY_ROLE,
+    "staff.garbagecollection": EVERY_ROLE,
+    # Supplies: the doors' needs for staff and the delivery volunteer, care and stock for staff.
+    **{f"supplies.{name}": STAFF_READ | {"delivery_volunteer"}
+       for name in ("transferstation", "deliveryrun", "cutoff", "request", "handover", "grouporder", "mealplan")},
+    **{f"supplies.{name}": STAFF_READ for name in ("careplan", "medicaltrip", "stockitem", "donation")},
+    "supplies.supplypoint": EVERY_ROLE,
+    "supplies.catalogue": EVERY_ROLE,
 }
+# The roles that neither run people nor deliver read none of these (issue 10 §3).
+NARROW_ROLES = {"sampler", "guard"}
 
 
 def test_the_read_table_is_the_one_written_here():
@@ -218,6 +234,17 @@ def test_the_read_table_is_the_one_written_here():
     for label, roles in READ_ROLES.items():
         assert label in EXPECTED_READS, f"{label} is in READ_ROLES but not in this test's table"
         assert set(roles) == EXPECTED_READS[label] - {"outsider"}, label
+    for label, readers in EXPECTED_READS.items():
+        if readers != EVERY_ROLE:
+            assert label in READ_ROLES, f"{label} is narrowed here but not in READ_ROLES"
+
+
+def test_every_staff_and_supplies_row_type_is_in_the_read_table():
+    """A new staff or supplies model must say who reads it (here and in READ_ROLES)."""
+    for app in ("staff", "supplies"):
+        for model in apps.get_app_config(app).get_models():
+            if hasattr(model, "scope_paths") and model._meta.label_lower != "supplies.settings":
+                assert model._meta.label_lower in EXPECTED_READS, model._meta.label_lower
 
 
 @pytest.mark.parametrize("role", sorted(EVERY_ROLE))
@@ -230,9 +257,66 @@ def test_each_role_reads_only_the_object_types_its_work_needs(world, role, setti
         rows = model.objects.filter(community=world.community) if label != "core.community" else model.objects
         if not rows.exists() or not hasattr(model.objects, "visible_to"):
             continue
+        if label.startswith("staff.") and role not in readers:
+            # Everyone reads their own work (the building leader here is a worker with a duty).
+            from fangkong.staff.scope import own_work
+
+            mine = own_work(user)[1]
+            if "worker" in model.scope_paths:
+                rows = rows.exclude(**{model.scope_paths["worker"] + "__in": mine})
         seen = model.objects.visible_to(user).filter(pk__in=rows.values("pk")).exists()
         if role not in readers:
             assert not seen, f"{role} reads {label}"
         elif label in ("health.riskarea", "health.quarantinesite"):
             # Not personal data: everyone in the community reads them, whatever binds their role.
             assert seen, f"{role} does not read {label}"
+
+
+def test_the_sampler_finds_the_round_s_people_for_the_scan_but_opens_no_person_file(client, world):
+    """The sampler's reads of persons are for the scan only (core.scope.SAMPLING): the person
+    file, the person list and the API answer as for anyone outside; the scan and its manual search
+    still find the round's people, with masked IDs."""
+    from fangkong.core.scope import PURPOSE_READS, SAMPLING
+    from fangkong.testing import codes, scanning, services
+
+    assert PURPOSE_READS == {SAMPLING: {"core.person": frozenset({"sampler"})}}
+    sampler = world.users["sampler"]
+    person = world.person_a
+    assert not Person.objects.visible_to(sampler).exists()
+    assert Person.objects.visible_to(sampler, purpose=SAMPLING).filter(pk=person.pk).exists()
+    # Nobody else gains anything by the purpose, and it widens no writes.
+    assert not Person.objects.visible_to(world.users["guard"], purpose=SAMPLING).exists()
+    with pytest.raises(ValueError):
+        Person.objects.visible_to(sampler, write=True, purpose=SAMPLING)
+    client.force_login(sampler)
+    for url in [f"/people/{person.pk}/", f"/api/persons/{person.pk}/"]:
+        assert client.get(url).status_code in (403, 404), url
+    listing = client.get("/people/")
+    assert listing.status_code in (200, 403) and person.name not in listing.content.decode()
+    api = client.get("/api/persons/")
+    assert api.status_code == 403 or person.name not in api.content.decode()
+
+    round_ = services.create_round(world.users["command_post"], world.community, name="第一轮", pool_size=10)
+    answer = scanning.scan(round_, "T1", codes.token(codes.code_for(person)), "c-1", sampler)
+    assert answer.code == "accepted" and answer.person == person.name
+    found = client.get(f"/testing/{round_.pk}/find/", {"q": person.name}).json()["persons"]
+    assert [p["id"] for p in found] == [person.pk] and "*" in found[0]["id_masked"]
+
+
+@pytest.mark.parametrize("role", sorted(NARROW_ROLES))
+def test_sampler_and_guard_read_no_staff_or_supplies_row_beyond_their_own(world, role, settings, tmp_path):
+    """Their community-wide role used to reach every colleague's record, every door's request and
+    the special-care register: now none (each of these types has rows here, so each is checked)."""
+    settings.MEDIA_ROOT = tmp_path
+    add_work(world)
+    user = world.users[role]
+    checked = []
+    for label, readers in EXPECTED_READS.items():
+        if not label.startswith(("staff.", "supplies.")) or role in readers:
+            continue
+        model = apps.get_model(label)
+        rows = model.objects.filter(community=world.community)
+        if rows.exists():
+            assert not model.objects.visible_to(user).exists(), f"{role} reads {label}"
+            checked.append(label)
+    assert {"staff.worker", "staff.task", "supplies.request", "supplies.careplan"} <= set(checked), checked

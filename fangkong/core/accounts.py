@@ -15,11 +15,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from fangkong.lib import phone as phone_lib
@@ -513,3 +516,74 @@ def set_own_password(user: User, password: str, password2: str) -> None:
     for community in _communities_of(user) or [None]:
         audit(user, AuditAction.CHANGE, user, community=community, fields=["password"],
               changes={"password": ["", _("chosen by the person")]})
+
+
+# --- one-time sign-in links ------------------------------------------------------------------
+#
+# Beside the password on the slip, a link (printed as a QR code) that signs the person in once,
+# then asks them to choose their password (FirstSignInMiddleware). Django's token machinery, as
+# for a password reset: the token is an HMAC of the account's state with the site's secret, so it
+# stops working once anything in that state changes: the sign-in it makes (last_login), a new
+# password (a reset, or the person's own), a deactivation (is_active). It expires after
+# SIGN_IN_LINK_HOURS (and never outlives PASSWORD_RESET_TIMEOUT, Django's own limit).
+
+SIGN_IN_LINK_HOURS = 72
+
+
+class SignInLinkTokens(PasswordResetTokenGenerator):
+    key_salt = "fangkong.core.accounts.SignInLinkTokens"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{super()._make_hash_value(user, timestamp)}{user.is_active}"
+
+    def check_token(self, user, token):
+        if not super().check_token(user, token):
+            return False
+        try:
+            issued = base36_to_int(token.split("-")[0])
+        except ValueError:
+            return False
+        hours = getattr(settings, "FANGKONG_SIGN_IN_LINK_HOURS", SIGN_IN_LINK_HOURS)
+        return self._num_seconds(self._now()) - issued <= hours * 3600
+
+
+sign_in_links = SignInLinkTokens()
+
+
+def sign_in_link_path(user: User) -> str:
+    """The path of a new one-time sign-in link for the account (the slips page prints it)."""
+    from django.urls import reverse
+
+    return reverse("login_link", args=[urlsafe_base64_encode(force_bytes(user.pk)), sign_in_links.make_token(user)])
+
+
+def account_for_link(uidb64: str, token: str) -> User | None:
+    """The account a link signs in, or None when it is not one, was used, has expired, or the
+    account is switched off."""
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    user = User.objects.filter(pk=pk).first()
+    if user is None or not user.is_active or not sign_in_links.check_token(user, token):
+        return None
+    return user
+
+
+@transaction.atomic
+def sign_in_by_link(request, uidb64: str, token: str) -> User | None:
+    """Sign the link's account in (once: the sign-in changes last_login, which voids the token),
+    with an audit entry in each of its communities. None when the link is refused."""
+    from django.contrib.auth import login
+
+    user = account_for_link(uidb64, token)
+    if user is None:
+        return None
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not sign_in_links.check_token(user, token):  # a second tap that raced the first
+        return None
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    for community in _communities_of(user) or [None]:
+        audit(user, AuditAction.CHANGE, user, community=community, fields=["last_login"],
+              changes={"sign_in": ["", _("one-time sign-in link")]})
+    return user

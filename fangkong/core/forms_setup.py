@@ -40,6 +40,15 @@ class NameForm(_Styled, forms.Form):
         self.style()
 
 
+class EntranceForm(_Styled, forms.Form):
+    number = forms.CharField(label=_("Entrance number"), max_length=20,
+                             help_text=_("As it is painted at the door: 1, 2, A (the page adds 单元)."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
 class GridForm(_Styled, forms.Form):
     number = forms.IntegerField(label=_("Number"), min_value=1, max_value=9999)
     name = forms.CharField(label=_("Name"), max_length=100, required=False,

@@ -215,6 +215,21 @@ def create_entrance(actor, building: Building, number: str) -> Entrance:
     return entrance
 
 
+@transaction.atomic
+def change_entrance(actor, entrance: Entrance, number: str) -> Entrance:
+    """Renumber an entrance (单元); its households and the leaders bound to it stay with it."""
+    require(actor, acts.ENTRANCE_CHANGE, entrance)
+    number = (number or "").strip()
+    if not number:
+        raise ServiceError(_("Enter the entrance's number."), code="required", field="number")
+    if number != entrance.number:
+        before = entrance.number
+        entrance.number = number
+        _save_unique(entrance, _("This building already has this entrance."), "number")
+        audit(actor, AuditAction.CHANGE, entrance, fields=["number"], changes={"number": [before, number]})
+    return entrance
+
+
 # --- buildings ------------------------------------------------------------------------------
 
 

@@ -78,16 +78,19 @@ def forget_reaches(user) -> None:
 #
 # - staff (command post, grid leader and worker, building leader) and the district viewer read
 #   everything in their reach, as their work (and the district's oversight) needs;
-# - a sampler reads the people of its places (the sampler page: masked names, rooms, code status)
-#   and the test rounds, but no health record (key persons, measures, arrivals, reports, seals);
+# - a sampler reads the test rounds, and the people of its round's places only for the scan (the
+#   purpose "sampling" below: the sampler page's masked names, rooms and code status), never a
+#   person file or list, and no health record (key persons, measures, arrivals, reports, seals);
 # - a guard reads what the gate needs: the central-quarantine measures and their returns (the
 #   receive page), not the person files or the key-person register;
 # - a delivery volunteer reads the places (buildings, households: the doors of its runs), no
 #   person file and no health record.
 _STAFF_ROLES = ("command_post", "grid_leader", "grid_worker", "building_leader", "district_viewer")
 _HEALTH_READERS = frozenset(_STAFF_ROLES)
+_SUPERVISORS = frozenset({"command_post", "grid_leader", "grid_worker", "district_viewer"})
+_DELIVERY = frozenset({*_STAFF_ROLES, "delivery_volunteer"})
 READ_ROLES: dict[str, frozenset[str]] = {
-    "core.person": frozenset({*_STAFF_ROLES, "sampler"}),
+    "core.person": frozenset(_STAFF_ROLES),
     "health.keyperson": _HEALTH_READERS,
     "health.statechange": _HEALTH_READERS,
     "health.arrivalreport": _HEALTH_READERS,
@@ -98,6 +101,20 @@ READ_ROLES: dict[str, frozenset[str]] = {
     "health.transfer": _HEALTH_READERS,
     "health.measure": frozenset({*_STAFF_ROLES, "guard"}),
     "health.reception": frozenset({*_STAFF_ROLES, "guard"}),
+    # Staff rows are about colleagues: read by place only by those who run people (the command
+    # post, grid leaders and workers, the district viewer); everyone else reads their own work
+    # (their worker record, duties, tasks, a team leader's team: fangkong/staff/scope.py).
+    **{f"staff.{name}": _SUPERVISORS
+       for name in ("worker", "team", "volunteersignup", "assignment", "post", "duty", "fivetick", "task",
+                    "spotcheck")},
+    # Supplies and care: the doors' requests, hand-overs, orders and meals are read by staff and
+    # the delivery volunteer (only the doors of their own runs: supplies.models.ByRun); the
+    # special-care register, medical trips, stock and donors by staff alone. Neither the sampler
+    # nor the guard reads any of them (the supply points and catalogues, which are no one's
+    # data, are read by everyone in the community).
+    **{f"supplies.{name}": _DELIVERY for name in ("transferstation", "deliveryrun", "cutoff", "request",
+                                                    "handover", "grouporder", "mealplan")},
+    **{f"supplies.{name}": frozenset(_STAFF_ROLES) for name in ("careplan", "medicaltrip", "stockitem", "donation")},
 }
 # Registers that are not personal data, read by everyone with a role in the community, whatever
 # grids or buildings bind them: the grid worker registering an arrival needs the risk areas, and
@@ -105,20 +122,38 @@ READ_ROLES: dict[str, frozenset[str]] = {
 COMMUNITY_READ = frozenset({"health.riskarea", "health.quarantinesite"})
 
 
-def may_read(role, model) -> bool:
-    """Whether the role reads rows of this model at all (READ_ROLES; unlisted: every role)."""
-    roles = READ_ROLES.get(model._meta.label_lower)
-    return roles is None or str(role) in roles
+# Reads for one piece of work only: ``visible_to(user, purpose=SAMPLING)`` adds these roles to
+# READ_ROLES for that call. The sampler's scan and its manual search (testing/scanning.py) find the
+# people of the round's places with it; the person file, the person list and the API do not pass
+# it, so the sampler opens none of them (tests/test_scope_matrix.py).
+SAMPLING = "sampling"
+PURPOSE_READS: dict[str, dict[str, frozenset[str]]] = {
+    SAMPLING: {"core.person": frozenset({"sampler"})},
+}
 
 
-def scope_q(model, user, write: bool = False) -> Q | None:
+def may_read(role, model, purpose: str | None = None) -> bool:
+    """Whether the role reads rows of this model at all (READ_ROLES; unlisted: every role), for
+    the purpose if one is given (PURPOSE_READS)."""
+    label = model._meta.label_lower
+    roles = READ_ROLES.get(label)
+    if roles is None or str(role) in roles:
+        return True
+    if purpose is not None:
+        if purpose not in PURPOSE_READS:
+            raise ValueError(f"unknown read purpose {purpose!r}")
+        return str(role) in PURPOSE_READS[purpose].get(label, ())
+    return False
+
+
+def scope_q(model, user, write: bool = False, purpose: str | None = None) -> Q | None:
     """A Q for the rows of ``model`` the user may see (or change, with write=True).
 
     None means everything (superusers). A Q that matches nothing is returned for no role."""
-    return _scope(model, user, write)[0]
+    return _scope(model, user, write, purpose)[0]
 
 
-def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
+def _scope(model, user, write: bool, purpose: str | None = None) -> tuple[Q | None, set[str]]:
     """scope_q's Q, and which of the model's scope paths it follows."""
     from .models import WRITING_ROLES, Role
 
@@ -134,7 +169,7 @@ def _scope(model, user, write: bool) -> tuple[Q | None, set[str]]:
         if reach.role == Role.DISTRICT_ADMIN:
             # It creates communities and accounts (core/accounts.py); it reads no rows by it.
             continue
-        if not write and not may_read(reach.role, model):
+        if not write and not may_read(reach.role, model, purpose):
             continue
         in_community = Q(**{paths["community"]: reach.community_id})
         used.add("community")
@@ -198,8 +233,12 @@ def _building_implied(model) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, write: bool = False):
-        condition, used = _scope(self.model, user, write)
+    def visible_to(self, user, write: bool = False, purpose: str | None = None):
+        """The rows the user may see (or change); ``purpose`` (PURPOSE_READS) lets a role read a
+        model for that one piece of work only, where it reads none of it otherwise."""
+        if write and purpose is not None:
+            raise ValueError("a read purpose does not widen what may be written")
+        condition, used = _scope(self.model, user, write, purpose)
         if condition is None:
             return self
         if not any(_path_repeats_rows(self.model, key) for key in used):

@@ -36,6 +36,7 @@ BUILDING_RENUMBER = declare("places.renumber_building", SETUP, _places)
 # Its details (landlord, floors, control status, outline) are filled in by whoever works there.
 BUILDING_CHANGE = declare("places.change_building", WRITING_ROLES,
                           _("Your role may look at this building but not change it."), reach=True)
+ENTRANCE_CHANGE = declare("places.change_entrance", SETUP, _places)
 BUILDING_MOVE = declare("places.move_building", SETUP, _places)
 
 ACCOUNTS_VIEW = declare("accounts.view", SETUP, _accounts)

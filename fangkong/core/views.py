@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.html import format_html
@@ -148,9 +148,18 @@ def person_list(request):
     found = PersonFilterSet(request.GET, queryset=Person.objects.visible_to(request.user)
                             .select_related("household__building"))
     params = found.params()
-    page = Paginator(found.qs.prefetch_related("tags"), 50).get_page(request.GET.get("page"))
+    persons = found.qs.prefetch_related("tags")
+    # Narrowed to a building or a grid (a link from the building page), the list reads as the
+    # stairs do: building, then entrance (单元) where there are any, then room.
+    by_place = bool(params.get("building") or params.get("grid"))
+    if by_place:
+        persons = persons.select_related("household__entrance").order_by(
+            "household__building__door_sort", "household__building_id",
+            F("household__entrance__number_sort").asc(nulls_last=True), "household__room_sort", "name", "pk")
+    page = Paginator(persons, 50).get_page(request.GET.get("page"))
     context = {"page": page, "query": params.get("q", ""), "tag": params.get("tag", ""),
                "residency": params.get("residency", ""), "tags": CareTag.choices, "residencies": Residency.choices,
+               "by_place": by_place,
                # Narrowings the form has no field for (a link from a building): kept when typing.
                "kept": {k: v for k, v in params.items() if k not in ("q", "tag", "residency")},
                "export_query": urlencode({"download": 1, **params})}

@@ -38,7 +38,8 @@ def _keep_slips(request, community, new_accounts):
     """The one-time passwords live in the session until the slips page shows them once."""
     request.session[SLIPS_KEY] = {"community": community.pk, "slips": [
         {"username": a.user.username, "name": a.user.first_name, "password": a.password,
-         "role": str(a.role.label), "scope": a.scope} for a in new_accounts]}
+         "role": str(a.role.label) if a.role else "", "scope": a.scope,
+         "link": accounts.sign_in_link_path(a.user)} for a in new_accounts]}
 
 
 @login_required
@@ -125,9 +126,15 @@ def account_slips(request):
     community = managed_community(request, kept["community"])
     login_url = request.build_absolute_uri(reverse("login"))
     for slip in kept["slips"]:
-        slip["qr"] = segno.make(f"{login_url}?username={slip['username']}", error="m").svg_data_uri(scale=3)
+        # The QR code is the one-time sign-in link (valid SIGN_IN_LINK_HOURS); the user name and
+        # password below it are the way in once the link is used or expired.
+        if slip.get("link"):
+            slip["link"] = request.build_absolute_uri(slip["link"])
+        slip["qr"] = segno.make(slip.get("link") or f"{login_url}?username={slip['username']}",
+                                error="m").svg_data_uri(scale=3)
     return render(request, "core/account_slips.html", {"slips": kept["slips"], "community": community,
-                                                       "login_url": login_url, "failed": failed})
+                                                       "login_url": login_url, "failed": failed,
+                                                       "link_hours": accounts.SIGN_IN_LINK_HOURS})
 
 
 def _account(request, pk):
@@ -227,6 +234,27 @@ def own_password(request):
                   status=400 if request.method == "POST" else 200)
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_link(request, uidb64, token):
+    """The one-time sign-in link from the slip's QR code. Opening it shows a button (a phone's
+    link preview must not use it up); pressing it signs in, once, and leads to choosing one's
+    own password. A used, expired or switched-off link says so and points to the password."""
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            from django.contrib.auth import logout
+
+            logout(request)
+        user = accounts.sign_in_by_link(request, uidb64, token)
+        if user is not None:
+            return redirect("own_password" if request.session.get(accounts.SESSION_FLAG) else "home")
+    else:
+        user = accounts.account_for_link(uidb64, token)
+        if user is not None:
+            return render(request, "core/login_link.html", {"account": user})
+    return render(request, "core/login_link.html", {"refused": True}, status=410)
+
+
 class LoginView(auth_views.LoginView):
     """Django's sign-in, with the user name filled in from the slip's QR code."""
 
@@ -246,7 +274,7 @@ class FirstSignInMiddleware:
     """Until the person has chosen their own password, every page leads to the page where they
     do (the flag is in the session, set at sign-in: no query on other requests)."""
 
-    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/")
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/accounts/link/", "/static/", "/i18n/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -17,8 +17,8 @@ from . import places
 from .accounts import district_communities, manageable_communities
 from .actions import NotAllowed
 from .errors import ServiceError
-from .forms_setup import BuildingForm, CommunityForm, GridForm, MoveBuildingForm, NameForm, UnitForm
-from .models import Building, Community, Estate, Grid, Unit, Zone
+from .forms_setup import BuildingForm, CommunityForm, EntranceForm, GridForm, MoveBuildingForm, NameForm, UnitForm
+from .models import Building, Community, Entrance, Estate, Grid, Unit, Zone
 
 
 def managed_community(request, pk=None) -> Community:
@@ -171,6 +171,39 @@ def building_move(request, pk):
                  lambda data: places.move_building(request.user, building, data["grid"], data.get("unit"),
                                                    data.get("reason", "")),
                  _("Move %(building)s to another grid") % {"building": building.address})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def building_entrances(request, pk):
+    """A building's entrances (单元): the list, each with its households, and a form to add one."""
+    building = _managed(request, Building, pk)
+    form = EntranceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entrance = _apply(form, lambda: places.create_entrance(request.user, building, form.cleaned_data["number"]))
+        if entrance is not None:
+            messages.success(request, _("%(thing)s saved.") % {"thing": f"{building.address} {entrance}"})
+            return redirect("building_entrances", building.pk)
+    entrances = building.entrances.annotate(n=Count("households")).order_by("number_sort")
+    return render(request, "core/setup_entrances.html", {
+        "building": building, "community": building.community, "entrances": entrances, "form": form,
+        "without": building.households.filter(entrance__isnull=True).count(),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entrance_edit(request, pk):
+    entrance = _managed(request, Entrance, pk)
+    form = EntranceForm(request.POST or None, initial={"number": entrance.number})
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, lambda: places.change_entrance(request.user, entrance, form.cleaned_data["number"])):
+            messages.success(request, _("%(thing)s saved.") % {"thing": entrance})
+            return redirect("building_entrances", entrance.building_id)
+    return render(request, "core/setup_edit.html", {
+        "form": form, "obj": entrance, "community": entrance.community,
+        "title": _("Edit %(entrance)s of %(building)s") % {"entrance": entrance, "building": entrance.building.address},
+    }, status=400 if request.method == "POST" else 200)
 
 
 @login_required

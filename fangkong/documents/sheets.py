@@ -190,7 +190,8 @@ def layout_occupancy(rows: list[FloorRow], width: float, height: float) -> Occup
 
 def _occupancy_households(buildings: list, user) -> dict:
     ids = [b.pk for b in buildings]
-    households = list(Household.objects.visible_to(user).filter(building_id__in=ids).order_by("room_sort"))
+    households = list(Household.objects.visible_to(user).filter(building_id__in=ids).select_related("entrance")
+                      .order_by("room_sort"))
     counts = dict(
         Person.objects.visible_to(user).filter(household__building_id__in=ids, household__isnull=False)
         .order_by().values_list("household_id").annotate(n=Count("pk"))
@@ -216,12 +217,25 @@ def occupancy_pdf(buildings, user, *, printed_at=None) -> bytes:
         sheet.text(sheet.width / 2, sheet.height / 2, _("No buildings."), 14, anchor="center")
         sheet.canvas.showPage()
     for building in buildings:
-        _draw_occupancy(sheet, building, households.get(building.pk, []), printed_at)
+        for entrance, part in by_entrance(households.get(building.pk, [])):
+            _draw_occupancy(sheet, building, part, printed_at, entrance=entrance)
     sheet.save()
     return buffer.getvalue()
 
 
-def _draw_occupancy(sheet: Sheet, building: Building, households: list, printed_at) -> None:
+def by_entrance(households: list) -> list[tuple]:
+    """[(entrance or None, its households)]: one sheet per entrance (单元) where the building has
+    them, in entrance order, the households in no entrance last; one sheet otherwise."""
+    groups: dict = {}
+    for household in households:
+        groups.setdefault(household.entrance_id, (household.entrance, []))[1].append(household)
+    if set(groups) <= {None}:
+        return [(None, households)]
+    return sorted(groups.values(),
+                  key=lambda g: (g[0] is None, g[0].number_sort if g[0] else "", g[0].pk if g[0] else 0))
+
+
+def _draw_occupancy(sheet: Sheet, building: Building, households: list, printed_at, entrance=None) -> None:
     rows = floor_rows(building, households)
     grid_width = sheet.width - 2 * MARGIN - OCC_LABEL_WIDTH
     grid_height = sheet.height - 2 * MARGIN - OCC_HEADER - OCC_BOTTOM
@@ -236,7 +250,7 @@ def _draw_occupancy(sheet: Sheet, building: Building, households: list, printed_
         "away": totals[HouseholdStatus.AWAY], "vacant": totals[HouseholdStatus.VACANT], "persons": persons,
     }
     for number, page in enumerate(layout.pages, start=1):
-        _occupancy_header(sheet, building, summary, printed_at, continued=number > 1)
+        _occupancy_header(sheet, building, summary, printed_at, continued=number > 1, entrance=entrance)
         top = sheet.height - MARGIN - OCC_HEADER
         if not households:
             sheet.text(sheet.width / 2, top - 30, _("No households registered in this building."), 12,
@@ -261,7 +275,8 @@ def _draw_occupancy(sheet: Sheet, building: Building, households: list, printed_
         sheet.canvas.showPage()
 
 
-def _occupancy_header(sheet: Sheet, building: Building, summary: str, printed_at, continued=False) -> None:
+def _occupancy_header(sheet: Sheet, building: Building, summary: str, printed_at, continued=False,
+                      entrance=None) -> None:
     top = sheet.height - MARGIN
     title = f"{building.community.name} " + _("Occupancy sheet")
     if continued:
@@ -273,11 +288,12 @@ def _occupancy_header(sheet: Sheet, building: Building, summary: str, printed_at
     c.setStrokeGray(0)
     c.setLineWidth(1.2)
     c.rect(sheet.width - MARGIN - box_w, top - box_h, box_w, box_h, stroke=1, fill=0)
-    sheet.text(sheet.width - MARGIN - box_w / 2, top - 29, building.door_number, 24, anchor="center",
-               width=box_w - 8)
+    corner = f"{building.door_number}-{entrance.number}" if entrance is not None else building.door_number
+    sheet.text(sheet.width - MARGIN - box_w / 2, top - 29, corner, 24, anchor="center", width=box_w - 8)
     line = "    ".join([
         labelled(_("Grid"), building.grid.name),
         labelled(_("Building"), building),
+        *([labelled(_("Entrance"), entrance)] if entrance is not None else []),
         *([labelled(_("Floors"), building.floors)] if building.floors else []),
         labelled(_("Date"), f"{timezone.localtime(printed_at):%Y-%m-%d}"),
     ])

@@ -131,6 +131,12 @@ class ReceptionForm(Bootstrap, forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
+class EarlyReleaseForm(Bootstrap, forms.Form):
+    reason = forms.CharField(label=_("Why they leave before the end date"), max_length=300,
+                             help_text=_("For example: two negative tests and the disease-control centre's "
+                                         "release notice; transferred to hospital. Written to the audit log."))
+
+
 class ViolationForm(Bootstrap, forms.Form):
     on = forms.DateField(label=_("Date"), widget=DATE, initial=timezone.localdate)
     what = forms.CharField(label=_("What happened"), max_length=300)

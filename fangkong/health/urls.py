@@ -30,6 +30,7 @@ urlpatterns = [
     path("reception/", views.reception_list, name="reception_list"),
     path("measures/<int:pk>/receive/", views.measure_receive, name="measure_receive"),
     path("measures/<int:pk>/room/", views.measure_room, name="measure_room"),
+    path("measures/<int:pk>/release/", views.measure_release, name="measure_release"),
     path("reports/", views.report_building, name="report_building"),
     path("reports/everyone/", views.report_scopes, name="report_scopes"),
 ]

@@ -29,6 +29,7 @@ from .forms import (
     AreaForm,
     ArrivalForm,
     ChangeFormSet,
+    EarlyReleaseForm,
     LevelForm,
     MeasureForm,
     NoticeForm,
@@ -112,6 +113,7 @@ def keyperson_detail(request, pk):
         "reports": key.person.health_reports.order_by("-on")[:14],
         "form": StateForm(initial={"state": key.state}),
         "can_write": allowed(request.user, can.SET_STATE, key.person),
+        "can_release": allowed(request.user, can.EARLY_RELEASE, key.person),
     })
 
 
@@ -526,6 +528,37 @@ def measure_receive(request, pk):
         else:
             messages.success(request, _("%(name)s received.") % {"name": measure.person.name})
     return redirect(reverse("reception_list") + f"?day={measure.end + timedelta(days=1):%Y-%m-%d}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_release(request, pk):
+    """提前解除集中隔离: the command post lets a person leave central quarantine before its end
+    date, with a reason (services.release_early, audited); the gate may then receive them."""
+    measure = get_visible_or_404(Measure.objects.select_related("person", "site"), request.user, pk=pk)
+    if measure.kind != MeasureKind.CENTRAL or measure.cancelled:
+        raise Http404
+    may(request, can.EARLY_RELEASE, measure)
+    key = KeyPerson.objects.filter(person=measure.person).first()
+    back = key.get_absolute_url() if key else measure.person.get_absolute_url()
+    today = timezone.localdate()
+    form = EarlyReleaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if measure.end <= today:
+            messages.info(request, _("%(name)s's quarantine already ends today.") % {"name": measure.person.name})
+            return redirect(back)
+        try:
+            services.release_early(request.user, measure, form.cleaned_data["reason"], today=today)
+        except services.HealthError as error:
+            form.add_error("reason", error.message)
+        else:
+            messages.success(request, _("%(name)s is released early: the gate may receive them today.")
+                             % {"name": measure.person.name})
+            return redirect(back)
+    title = _("Release %(name)s early (central quarantine until %(end)s)") % {
+        "name": measure.person.name, "end": f"{measure.end:%Y-%m-%d}"}
+    return render(request, "health/simple_form.html", {"form": form, "title": title, "back": back},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required

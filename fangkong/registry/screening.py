@@ -376,7 +376,7 @@ def knock_rows(round_: ScreeningRound, households, user, *, now=None) -> list[Ro
     """Rows for the knock page: each household with its latest visit, its members and their marks.
     Four queries, whatever the number of households."""
     now = now or timezone.now()
-    households = list(households.select_related("building"))
+    households = list(households.select_related("building", "entrance"))
     ids = [h.pk for h in households]
     visits = {v.household_id: v for v in Visit.objects.filter(round=round_, is_latest=True, household_id__in=ids)}
     marks = {m.person_id: m for m in RoundMember.objects.filter(round=round_, household_id__in=ids)
@@ -398,7 +398,10 @@ def knock_rows(round_: ScreeningRound, households, user, *, now=None) -> list[Ro
 
 
 def floor_order(households):
-    return households.order_by(F("floor").asc(nulls_last=True), "room_sort", "pk")
+    """The knock page's order: by entrance (单元) where the building has them (households in no
+    entrance last), then floor by floor, then room."""
+    return households.order_by(F("entrance__number_sort").asc(nulls_last=True), F("floor").asc(nulls_last=True),
+                               "room_sort", "pk")
 
 
 # --- coverage --------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ teams they lead are read first (two small queries), so the filter itself follows
 from django.db.models import Q
 
 from fangkong.core.models import WRITING_ROLES, Role
-from fangkong.core.scope import ScopedQuerySet, reaches
+from fangkong.core.scope import READ_ROLES, ScopedQuerySet, may_read, reaches
 
-SUPERVISING = {Role.COMMAND_POST, Role.GRID_LEADER, Role.GRID_WORKER, Role.DISTRICT_VIEWER}
+# Who reads staff rows by place: core.scope.READ_ROLES, the one read table (the worker register's line).
+SUPERVISING = {Role(role) for role in READ_ROLES["staff.worker"]}
 
 
 def own_work(user) -> tuple[set[int], set[int], set[int]]:
@@ -47,7 +48,7 @@ def staff_q(model, user, write: bool = False) -> Q | None:
     paths = model.scope_paths
     condition = Q(pk__in=[])
     for reach in reaches(user):
-        if reach.role not in SUPERVISING or (write and reach.role not in WRITING_ROLES):
+        if not may_read(reach.role, model) or (write and reach.role not in WRITING_ROLES):
             continue
         in_community = Q(**{paths["community"]: reach.community_id})
         if reach.whole_community:

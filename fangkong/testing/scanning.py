@@ -24,7 +24,7 @@ from fangkong.core.actions import allowed, require
 from fangkong.core.fieldtime import trusted_time
 from fangkong.core.models import AuditAction
 from fangkong.core.operations import chosen_places
-from fangkong.core.scope import reaches
+from fangkong.core.scope import SAMPLING, reaches
 
 from . import actions as can
 from . import codes
@@ -463,7 +463,7 @@ def _persons_query(round_, user, places, count: int, live: bool) -> sql.SlotQuer
     seen = _Reads(round_)
 
     def build(slots):
-        persons = must_test(seen, user, places=places).filter(pk__in=slots).order_by()
+        persons = must_test(seen, user, places=places, purpose=SAMPLING).filter(pk__in=slots).order_by()
         columns = ["pk", "name", "household__building__door_number", "household__room"]
         if live:
             persons = persons.annotate(live=FilteredRelation(
@@ -502,6 +502,6 @@ def find_persons(round_: TestRound, user, query: str, limit: int = 20):
     query = (query or "").strip()
     if not query:
         return []
-    return list(must_test(round_, user).search(query).select_related("household__building")
+    return list(must_test(round_, user, purpose=SAMPLING).search(query).select_related("household__building")
                 .annotate(sampled=Exists(Sample.objects.filter(round=round_, person_id=OuterRef("pk"), void=False)))
                 .order_by("name", "pk")[:limit])

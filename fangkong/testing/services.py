@@ -19,6 +19,7 @@ from fangkong.core import services as core
 from fangkong.core.actions import require, require_all
 from fangkong.core.models import AuditAction, Building, Community, Person, TimelineEntry
 from fangkong.core.operations import operation_buildings, refresh_reach
+from fangkong.core.scope import SAMPLING
 from fangkong.health import services as health
 from fangkong.health.models import State
 
@@ -87,10 +88,12 @@ def create_retest_round(actor, round_: TestRound, *, name: str = "") -> TestRoun
                         retest_of=round_)
 
 
-def must_test(round_: TestRound, user=None, *, places: tuple | None = None):
+def must_test(round_: TestRound, user=None, *, places: tuple | None = None, purpose: str | None = None):
     """Everyone who must be tested in the round: the persons living in its buildings (or, for a
     retest round, the retest list of the round it retests), minus the exempt and the infants
-    under the round's age; with a user, only those they may see.
+    under the round's age; with a user, only those they may see (for ``purpose``: the scan, its
+    search, the coverage counts and the home-sampling list read with core.scope.SAMPLING, so
+    that a sampler finds the people of the round's places without opening their files).
 
     ``places``: the round's ``chosen_places``, when the caller has read them: the same buildings
     as ``operation_buildings``, given as plain ids, which is several times cheaper to build, compile
@@ -111,7 +114,7 @@ def must_test(round_: TestRound, user=None, *, places: tuple | None = None):
         born_after = _years_before(round_.date, round_.exempt_under_age)
         persons = persons.exclude(birth_date__gt=born_after)
     if user is not None:
-        persons = persons.visible_to(user)
+        persons = persons.visible_to(user, purpose=purpose)
     return persons
 
 
@@ -521,7 +524,7 @@ def home_sampling(round_: TestRound, user):
     from fangkong.core.models import PersonTag
 
     tagged = PersonTag.objects.filter(person_id=OuterRef("pk"), tag__in=HOME_SAMPLING_TAGS)
-    persons = (must_test(round_, user).filter(Exists(tagged))
+    persons = (must_test(round_, user, purpose=SAMPLING).filter(Exists(tagged))
                .exclude(Exists(Sample.objects.filter(round_id=round_.pk, person_id=OuterRef("pk"), void=False)))
                .select_related("household__building").prefetch_related("tags")
                .order_by("household__building__door_sort", "household__room_sort", "name", "pk"))
@@ -554,7 +557,7 @@ def coverage(round_: TestRound, user) -> operations.Coverage:
 
     "To sample again" is someone whose sample was made void (invalid tube) and who has no live
     sample yet: they count as untested too."""
-    persons = must_test(round_, user).annotate(s=_live_sample(round_.pk))
+    persons = must_test(round_, user, purpose=SAMPLING).annotate(s=_live_sample(round_.pk))
     void = Sample.objects.filter(round_id=round_.pk, person_id=OuterRef("pk"), void=True)
     rows = (persons.values("household__building_id").annotate(
         must=Count("pk"),

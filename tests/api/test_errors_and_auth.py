@@ -30,7 +30,7 @@ def test_bad_token_is_401(world):
 
 
 def test_403_404_405_400_are_json_with_code(as_user, world):
-    client = as_user("sampler")
+    client = as_user("district_viewer")
     forbidden = post(client, f"/api/persons/{world.person_a.pk}/", {"note": "x", "version": 1}, "patch")
     assert (forbidden.status_code, forbidden.json()["code"]) == (403, "not_allowed")  # the service refused
     assert forbidden.json()["message"]

@@ -154,9 +154,12 @@ def test_edit_with_empty_id_keeps_number_and_audits_masked(login, world):
 
 
 def test_read_only_role_cannot_edit(login, world):
-    client = login(world.users["sampler"])
+    # The district viewer reads the file and may not edit it; the sampler does not even read it.
+    client = login(world.users["district_viewer"])
     assert client.get(reverse("person_detail", args=[world.person_a.pk])).status_code == 200
     assert client.get(reverse("person_edit", args=[world.person_a.pk])).status_code == 403
+    client = login(world.users["sampler"])
+    assert client.get(reverse("person_detail", args=[world.person_a.pk])).status_code == 404
 
 
 def test_move_keeps_history(login, world):

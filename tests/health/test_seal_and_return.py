@@ -60,3 +60,60 @@ def test_the_command_post_releases_early_with_a_reason_and_then_the_gate_receive
     entry = AuditEntry.objects.get(action=AuditAction.CHANGE, object_type="measure", reason="转院治疗")
     assert entry.changes["end"] == [(AUG30 + 13 * DAY).isoformat(), today.isoformat()]
     assert services.receive(world.users["guard"], measure, today=today).pk
+
+
+# --- the page (issue 10 §4: the service had none) ----------------------------------------------
+
+
+def test_the_early_release_page_from_the_key_person_s_page_with_a_reason_audited(world, command, login):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from fangkong.health.models import KeyPerson
+
+    today = timezone.localdate()
+    measure = services.start_measure(command, world.person_a, MeasureKind.CENTRAL, today - 3 * DAY,
+                                     today + 10 * DAY, today=today - 3 * DAY)
+    key = KeyPerson.objects.get(person=world.person_a)
+    url = reverse("measure_release", args=[measure.pk])
+    client = login(command)
+    assert url in client.get(key.get_absolute_url()).content.decode()
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"reason": " "})
+    assert refused.status_code == 400
+    measure.refresh_from_db()
+    assert measure.end == today + 10 * DAY
+    response = client.post(url, {"reason": "两次核酸阴性，疾控解除通知"})
+    assert response.status_code == 302 and response["Location"] == key.get_absolute_url()
+    measure.refresh_from_db()
+    assert measure.end == today
+    entry = AuditEntry.objects.get(action=AuditAction.CHANGE, object_type="measure",
+                                   reason="两次核酸阴性，疾控解除通知")
+    assert entry.user == command and entry.changes["early_release"] == ["", "两次核酸阴性，疾控解除通知"]
+    # Released: no button any more, and the gate receives them today.
+    assert url not in client.get(key.get_absolute_url()).content.decode()
+    assert services.receive(world.users["guard"], measure, today=today).pk
+
+
+def test_only_the_command_post_sees_and_uses_the_early_release_page(world, command, login):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from fangkong.health.models import KeyPerson
+
+    today = timezone.localdate()
+    measure = services.start_measure(command, world.person_a, MeasureKind.CENTRAL, today, today + 13 * DAY,
+                                     today=today)
+    key = KeyPerson.objects.get(person=world.person_a)
+    url = reverse("measure_release", args=[measure.pk])
+    for role in ("grid_leader", "building_leader"):
+        client = login(world.users[role])
+        assert url not in client.get(key.get_absolute_url()).content.decode()
+        assert client.post(url, {"reason": "核酸阴性"}).status_code == 403
+    # The guard reads the measure (the gate) and may not release: 403 too.
+    assert login(world.users["guard"]).post(url, {"reason": "核酸阴性"}).status_code == 403
+    measure.refresh_from_db()
+    assert measure.end == today + 13 * DAY
+    # A home measure has no early release page.
+    home = services.start_measure(command, world.person_b, MeasureKind.HOME, today, today + 6 * DAY, today=today)
+    assert login(command).get(reverse("measure_release", args=[home.pk])).status_code == 404

@@ -117,7 +117,7 @@ def test_the_blank_template_has_every_column_and_an_importable_example(world, lo
     path = tmp_path / "template.xlsx"
     path.write_bytes(b"".join(response.streaming_content))
     with open_ledger(path) as ledger:
-        assert len(ledger.mapping) == 17 and ledger.ignored == []
+        assert len(ledger.mapping) == 19 and ledger.ignored == []
     Building.objects.create(community=world.community, grid=world.grid1, door_number="1")
     result = import_people(path, world.community, create_places=True)
     assert (result.created, result.reported) == (1, 0), result.summary()

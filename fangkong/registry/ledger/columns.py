@@ -26,6 +26,13 @@ SYNONYMS = {
     "birth_date": ["出生日期", "出生年月", "出生年月日", "birth_date", "date of birth", "birthday"],
     "phone": ["手机号", "手机号码", "联系电话", "电话", "联系方式", "手机", "phone", "mobile"],
     "grid": ["网格", "所属网格", "网格名称", "grid"],
+    # 小区 and 单元 (issue 10 §1b): optional; a community of one estate, or an old village, has none.
+    "estate": ["小区", "小区名称", "所属小区", "小区名", "estate"],
+    "entrance": ["单元", "单元号", "entrance", "stairwell"],
+    # One cell for the whole address (金岸小区3号楼2单元301, 3-2-301), instead of 楼栋/单元/房号.
+    "address": ["地址", "住址", "家庭住址", "现住址", "居住地址", "详细地址", "房屋地址", "address"],
+    # The community a row belongs to: checked against the one imported into, nothing stored.
+    "community": ["社区", "所属社区", "社区名称", "community"],
     "building": ["楼栋", "楼号", "栋", "楼栋号", "门牌", "building", "door_number", "door number"],
     "room": ["房号", "门牌号", "室", "房间号", "户号", "room"],
     "relation": ["与户主关系", "户主关系", "relation"],
@@ -40,20 +47,74 @@ SYNONYMS = {
 # Columns the error report adds: read back, they are known and skipped rather than "unknown".
 REPORT_COLUMNS = {"row": ["原行号", "source row"], "reason": ["原因", "reason", "错误原因"]}
 REQUIRED = ["name", "building", "room"]
+# An address column stands for the building and room columns (it names both).
+REPLACED_BY_ADDRESS = {"building", "room"}
 # The order of exports and templates.
-EXPORT_ORDER = ["name", "sex", "id_type", "id_number", "birth_date", "phone", "grid", "building", "room",
-                "relation", "residency", "occupation", "workplace", "tags", "landlord", "landlord_phone", "note"]
+EXPORT_ORDER = ["name", "sex", "id_type", "id_number", "birth_date", "phone", "grid", "estate", "building",
+                "entrance", "room", "relation", "residency", "occupation", "workplace", "tags", "landlord",
+                "landlord_phone", "note"]
 FIELD_LABELS = {
     "name": _("name"), "sex": _("sex"), "id_type": _("document type"), "id_number": _("ID number"),
     "birth_date": _("date of birth"), "phone": _("phone"), "grid": _("grid"), "building": _("building"),
     "room": _("room"), "relation": _("relation to householder"), "residency": _("resident or migrant"),
     "occupation": _("occupation"), "workplace": _("workplace"), "tags": _("special care"),
     "landlord": _("landlord"), "landlord_phone": _("landlord's phone"), "note": _("note"),
+    "estate": _("estate"), "entrance": _("entrance"), "address": _("address"), "community": _("community"),
 }
+
+# Traditional characters of the headers and place words (社區, 單元, 樓號, 房號, 身份證號, 聯系電話 …)
+# read as simplified:
+# ledgers typed in Hong Kong, Macao or Taiwan input methods, or on a traditional-set machine.
+_TRADITIONAL = str.maketrans("區號樓單棟門層廈園戶間東華龍灣聯電話碼證號職業備註類關係與別網們員態種體稱屬詳細際現會",
+                             "区号楼单栋门层厦园户间东华龙湾联电话码证号职业备注类关系与别网们员态种体称属详细际现会")
+
+
+def simplify(text: str) -> str:
+    """The place words of ``text`` in simplified characters (only those: names stay as written)."""
+    return str(text or "").translate(_TRADITIONAL)
+
+
+_ADDR_TOKEN = r"[0-9A-Za-z]+"
+_ADDR_DASHED = re.compile(rf"^(?P<estate>.*?[^0-9A-Za-z\-\s])?\s*(?P<door>{_ADDR_TOKEN})\s*[-—－]\s*"
+                          rf"(?:(?P<entrance>{_ADDR_TOKEN})\s*[-—－]\s*)?(?P<room>{_ADDR_TOKEN})$")
+_ADDR_WORDED = re.compile(
+    rf"^(?P<estate>.*?)\s*(?P<door>{_ADDR_TOKEN})\s*(?:号楼|号|栋|幢|楼|座)"
+    rf"\s*(?:(?P<entrance>{_ADDR_TOKEN})\s*单元)?\s*(?P<room>{_ADDR_TOKEN})\s*(?:室|号|房)?$")
+
+
+def parse_address(text: str) -> tuple[str, str, str, str] | None:
+    """(estate, door, entrance, room) of one address cell, or None when it is not written as one:
+    金岸小区3号楼2单元301, 金岸小區3號樓2單元301室, 3-2-301 (door-entrance-room), 3-301,
+    龙海佳园10-1-502. The estate is as written (the importer matches it to the registered ones)."""
+    text = unicodedata.normalize("NFKC", simplify(text)).strip()
+    for pattern in (_ADDR_DASHED, _ADDR_WORDED):
+        match = pattern.match(text)
+        if match:
+            return ((match["estate"] or "").strip(), match["door"], match["entrance"] or "", match["room"])
+    return None
+
+
+_ESTATE_WORDS = re.compile(r"(小区|花园|家园|佳园|公寓|苑|社区)$")
+
+
+def estate_key(name: str) -> str:
+    """The key an estate is matched by: 金岸小区, 金岸小區 and 金岸 are one estate."""
+    key = unicodedata.normalize("NFKC", simplify(name)).replace(" ", "").upper()
+    while True:  # 龙海佳园小区 and 龙海佳园 are both 龙海
+        shorter = _ESTATE_WORDS.sub("", key)
+        if shorter == key or not shorter:
+            return key
+        key = shorter
+
+
+def entrance_key(number: str) -> str:
+    """2, 2单元 and 單元2 are entrance 2 (anything else as written)."""
+    key = unicodedata.normalize("NFKC", simplify(number)).replace(" ", "").upper()
+    return re.sub(r"^单元|单元$", "", key) or key
 
 
 def normalize_header(value) -> str:
-    text = unicodedata.normalize("NFKC", str(value or ""))
+    text = unicodedata.normalize("NFKC", simplify(str(value or "")))
     text = re.sub(r"[\s*:：]+", "", text) if not text.isascii() else text.strip(" *:\t\r\n")
     text = text.lower()
     return re.sub(r"[\s\-]+", "_", text.strip()).strip("_*")

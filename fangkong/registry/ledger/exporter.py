@@ -72,7 +72,7 @@ def persons_for_export(user, scope: ExportScope):
         persons = persons.filter(community_id__in=exportable_communities(user))
     # The one person filter, as the person list and /api/persons/ use it: export what you see.
     persons = PersonFilterSet({k: v for k, v in scope.params().items() if v not in (None, "")}, queryset=persons).qs
-    return (persons.select_related("household__building__grid")
+    return (persons.select_related("household__building__grid", "household__building__estate", "household__entrance")
             .prefetch_related(Prefetch("tags", queryset=PersonTag.objects.order_by("tag")))
             .order_by("household__building__door_sort", "household__room_sort", "id"))
 
@@ -133,7 +133,9 @@ def person_row(person, reveal: bool = False) -> list:
         "birth_date": person.birth_date,
         "phone": show_phone,
         "grid": building.grid.name if building else "",
+        "estate": building.estate.name if building and building.estate_id else "",
         "building": building.door_number if building else "",
+        "entrance": household.entrance.number if household and household.entrance_id else "",
         "room": household.room if household else "",
         "relation": person.relation,
         "residency": columns.RESIDENCY_LABELS.get(person.residency, ""),
@@ -155,7 +157,8 @@ def write_template(out):
     sheet.append(list(HEADERS.values()))
     example = {
         "name": "张三", "sex": "男", "id_type": "居民身份证", "id_number": make("11010519800101001"),
-        "birth_date": None, "phone": "13800138000", "grid": "1", "building": "1", "room": "101",
+        "birth_date": None, "phone": "13800138000", "grid": "1", "estate": "", "building": "1", "entrance": "",
+        "room": "101",
         "relation": "户主", "residency": "常住", "occupation": "教师", "workplace": "某某小学",
         "tags": "慢性病", "landlord": "", "landlord_phone": "", "note": _("Example row: replace it"),
     }

@@ -44,6 +44,8 @@ from fangkong.core.models import (
     AuditAction,
     AuditEntry,
     Building,
+    Entrance,
+    Estate,
     Grid,
     Household,
     HouseholdStatus,
@@ -162,10 +164,13 @@ class Row:
     grid: str = ""
     building: str = ""
     room: str = ""
+    estate: str = ""  # 小区, as written (matched by columns.estate_key)
+    entrance: str = ""  # 单元, as written (matched by columns.entrance_key)
     landlord: str = ""
     landlord_phone: str = ""
     household: Household | None = None
     building_obj: Building | None = None
+    entrance_obj: Entrance | None = None
 
 
 def import_people(path, community, user=None, *, name: str = "", dry_run: bool = False,
@@ -293,10 +298,17 @@ class _Importer:
         for grid in Grid.objects.filter(community=community):
             self.grids[_grid_key(grid.name)] = grid
             self.grids.setdefault(str(grid.number), grid)
-        self.buildings_exact: dict[str, Building] = {}
-        self.buildings: dict[str, Building] = {}
+        # Estates by key; buildings by (estate id or None, door); a door number without an estate
+        # finds the building of that number in no estate, or the only one in any estate.
+        self.estates: dict[str, Estate] = {columns.estate_key(e.name): e
+                                           for e in Estate.objects.filter(community=community)}
+        self.buildings_exact: dict[tuple, Building] = {}
+        self.buildings: dict[tuple, Building] = {}
+        self.doors: dict[str, list[Building]] = {}
         for building in Building.objects.filter(community=community):
             self._remember_building(building)
+        self.entrances: dict[tuple[int, str], Entrance] = {
+            (e.building_id, columns.entrance_key(e.number)): e for e in Entrance.objects.filter(community=community)}
         # Scope: None means the whole community.
         self.writable: set[int] | None = None
         self.creatable_grids: set[int] | None = None
@@ -323,8 +335,10 @@ class _Importer:
         self.tags = BulkInsert(PersonTag, ["person", "tag"])
 
     def _remember_building(self, building):
-        self.buildings_exact[building.door_number] = building
-        self.buildings.setdefault(columns.place_key(building.door_number), building)
+        key = columns.place_key(building.door_number)
+        self.buildings_exact[(building.estate_id, building.door_number)] = building
+        self.buildings.setdefault((building.estate_id, key), building)
+        self.doors.setdefault(key, []).append(building)
 
     # --- Step 2: one row on its own ---------------------------------------------------------
 
@@ -449,8 +463,31 @@ class _Importer:
                 for label in unknown:
                     self.result.free_labels.setdefault(label, []).append(number)
         row.grid = text.get("grid", "")
-        row.building = text["building"]
-        row.room = text["room"]
+        row.building = text.get("building", "")
+        row.room = text.get("room", "")
+        row.estate = " ".join(columns.simplify(text.get("estate", "")).split())
+        row.entrance = text.get("entrance", "").strip()
+        if text.get("address") and not (row.building and row.room):
+            parsed = columns.parse_address(text["address"])
+            if parsed is None:
+                bad("address", _("“%(value)s” is not read as an address (write it as 金岸小区3号楼2单元301 or 3-2-301)")
+                    % {"value": text["address"][:60]}, "unreadable")
+            else:
+                estate, row.building, entrance, row.room = parsed
+                row.estate = row.estate or estate
+                row.entrance = row.entrance or entrance
+        community_name = text.get("community", "")
+        if community_name and columns.estate_key(community_name) not in columns.estate_key(self.community.name) \
+                and columns.estate_key(self.community.name) not in columns.estate_key(community_name):
+            bad("community", _("“%(value)s” is not %(community)s: import it into its own community")
+                % {"value": community_name[:60], "community": self.community.name}, "other_community")
+        if len(row.estate) > 100:
+            bad("estate", _("longer than %(limit)d characters") % {"limit": 100}, "too_long")
+        if len(row.entrance) > 20:
+            bad("entrance", _("longer than %(limit)d characters") % {"limit": 20}, "too_long")
+        text.setdefault("building", row.building)
+        text.setdefault("room", row.room)
+        text["building"], text["room"] = row.building, row.room
         for name in ("building", "room"):
             if not text[name]:
                 bad(name, _("missing"), "missing")
@@ -514,7 +551,40 @@ class _Importer:
                                                         % {"grid": row.grid, "community": community}])
                     continue
             key = columns.place_key(row.building)
-            building = self.buildings_exact.get(row.building) or self.buildings.get(key) or new_buildings.get(key)
+            estate = None
+            if row.estate:
+                estate = self.estates.get(columns.estate_key(row.estate))
+                if estate is None:
+                    if not self.create_places:
+                        self.reject(row.number, row.cells, [
+                            _("Estate %(estate)s is not registered in %(community)s (add it first, or import with "
+                              "“create missing buildings and households”).") % {"estate": row.estate,
+                                                                              "community": community}])
+                        continue
+                    if self.creatable_grids is not None:
+                        self.reject(row.number, row.cells, [
+                            _("Estate %(estate)s is new: only the command post adds estates.")
+                            % {"estate": row.estate}])
+                        continue
+                    estate = Estate.objects.create(community=community, name=row.estate)
+                    self.estates[columns.estate_key(row.estate)] = estate
+                    self._audit_created([estate], "estate", ["name"])
+                estate_id = estate.pk
+                building = (self.buildings_exact.get((estate_id, row.building)) or self.buildings.get((estate_id, key))
+                            or new_buildings.get((estate_id, key)))
+            else:
+                estate_id = None
+                building = (self.buildings_exact.get((None, row.building)) or self.buildings.get((None, key))
+                            or new_buildings.get((None, key)))
+                if building is None:
+                    candidates = self.doors.get(key, [])
+                    if len(candidates) > 1:
+                        self.reject(row.number, row.cells, [
+                            _("Building %(door)s is in more than one estate (%(estates)s): give the estate.")
+                            % {"door": row.building, "estates": "、".join(
+                                sorted(str(b.estate) for b in candidates if b.estate_id))}])
+                        continue
+                    building = candidates[0] if candidates else None
             if building is None:
                 if not self.create_places:
                     self.reject(row.number, row.cells, [
@@ -532,11 +602,11 @@ class _Importer:
                         _("Building %(door)s would be new in %(grid)s, outside your grids.")
                         % {"door": row.building, "grid": grid}])
                     continue
-                building = Building(community=community, grid=grid, door_number=key)
+                building = Building(community=community, grid=grid, door_number=key, estate=estate)
                 if row.landlord or row.landlord_phone:
                     building.landlord_name, building.landlord_phone = row.landlord, row.landlord_phone
                     building.is_rental = True
-                new_buildings[key] = building
+                new_buildings[(estate_id, key)] = building
             elif grid is not None and building.grid_id != grid.pk:
                 self.reject(row.number, row.cells, [
                     _("Building %(door)s is in %(actual)s, not in %(grid)s.")
@@ -554,9 +624,11 @@ class _Importer:
             for building in created:
                 self._remember_building(building)
                 self.landlords_done.add(building.pk)
-            self._audit_created(created, "building", ["door_number", "grid", "landlord_name", "landlord_phone"])
+            self._audit_created(created, "building", ["door_number", "estate", "grid", "landlord_name",
+                                                      "landlord_phone"])
             self.result.buildings_created += len(created)
         self._landlords(kept)
+        kept = self._entrances(kept)
         # Households of the chunk, existing and new.
         wanted = {(row.building_obj.pk, columns.place_key(row.room, room=True)) for row in kept}
         rooms = {row.room for row in kept} | {room for _bid, room in wanted}
@@ -579,8 +651,20 @@ class _Importer:
                         % {"room": row.room, "door": row.building_obj.door_number}])
                     continue
                 household = Household(community=community, building=row.building_obj, room=key[1],
-                                      floor=floor_of(key[1]))
+                                      floor=floor_of(key[1]), entrance=row.entrance_obj)
                 missing[key] = household
+            elif row.entrance_obj is not None and household.entrance_id != row.entrance_obj.pk:
+                if household.entrance_id is not None:
+                    self.reject(row.number, row.cells, [
+                        _("Room %(room)s of building %(door)s is in %(actual)s, not in %(entrance)s.")
+                        % {"room": row.room, "door": row.building_obj.door_number,
+                           "actual": household.entrance, "entrance": row.entrance_obj}])
+                    continue
+                if household.pk is not None:
+                    household.entrance = row.entrance_obj
+                    Household.objects.filter(pk=household.pk).update(entrance=row.entrance_obj)
+                    self._audit([(AuditAction.CHANGE, "household", household.pk, self._label(household), None,
+                                  ["entrance"], {"entrance": ["", str(row.entrance_obj)]})])
             row.household = household
             result.append(row)
         if missing:
@@ -590,6 +674,35 @@ class _Importer:
             self.result.households_created += len(created)
         self._occupy(result)
         return result
+
+    def _entrances(self, rows):
+        """Each row's entrance (单元) in its building, found or (creating places) created; a row
+        naming an entrance its building does not have is refused otherwise."""
+        kept, new = [], {}
+        for row in rows:
+            row.entrance_obj = None
+            if not row.entrance:
+                kept.append(row)
+                continue
+            key = (row.building_obj.pk, columns.entrance_key(row.entrance))
+            entrance = self.entrances.get(key) or new.get(key)
+            if entrance is None:
+                if not self.create_places:
+                    self.reject(row.number, row.cells, [
+                        _("Building %(door)s has no entrance %(entrance)s (add it first, or import with "
+                          "“create missing buildings and households”).")
+                        % {"door": row.building_obj.door_number, "entrance": row.entrance}])
+                    continue
+                entrance = Entrance(community=self.community, building=row.building_obj, number=key[1])
+                new[key] = entrance
+            row.entrance_obj = entrance
+            kept.append(row)
+        if new:
+            for entrance in new.values():
+                entrance.save()  # a few per building, at most: save() fills the sort key
+                self.entrances[(entrance.building_id, entrance.number)] = entrance
+            self._audit_created(list(new.values()), "entrance", ["building", "number"])
+        return kept
 
     def _occupy(self, rows):
         """People imported into a household marked vacant or away live there: it is occupied now

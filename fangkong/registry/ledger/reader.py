@@ -68,7 +68,8 @@ class Ledger:
 
     @property
     def missing(self) -> list[str]:
-        return [name for name in columns.REQUIRED if name not in self.mapping]
+        replaced = columns.REPLACED_BY_ADDRESS if "address" in self.mapping else set()
+        return [name for name in columns.REQUIRED if name not in self.mapping and name not in replaced]
 
 
 def open_ledger(path, name: str = "", checked: Checked | None = None) -> Ledger:
