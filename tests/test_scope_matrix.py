@@ -220,7 +220,8 @@ EXPECTED_READS = {
     # Supplies: the doors' needs for staff and the delivery volunteer, care and stock for staff.
     **{f"supplies.{name}": STAFF_READ | {"delivery_volunteer"}
        for name in ("transferstation", "deliveryrun", "cutoff", "request", "handover", "grouporder", "mealplan")},
-    **{f"supplies.{name}": STAFF_READ for name in ("careplan", "medicaltrip", "stockitem", "donation")},
+    **{f"supplies.{name}": STAFF_READ for name in ("careplan", "medicaltrip", "stockitem", "donation",
+                                                    "counselling", "counsellingcall")},
     "supplies.supplypoint": EVERY_ROLE,
     "supplies.catalogue": EVERY_ROLE,
 }

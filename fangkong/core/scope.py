@@ -111,10 +111,12 @@ READ_ROLES: dict[str, frozenset[str]] = {
     # the delivery volunteer (only the doors of their own runs: supplies.models.ByRun); the
     # special-care register, medical trips, stock and donors by staff alone. Neither the sampler
     # nor the guard reads any of them (the supply points and catalogues, which are no one's
-    # data, are read by everyone in the community).
+    # data, are read by everyone in the community). A counselling case is also read by the
+    # counsellor it is routed to, whatever their role (supplies.models.CounsellingQuerySet).
     **{f"supplies.{name}": _DELIVERY for name in ("transferstation", "deliveryrun", "cutoff", "request",
                                                     "handover", "grouporder", "mealplan")},
-    **{f"supplies.{name}": frozenset(_STAFF_ROLES) for name in ("careplan", "medicaltrip", "stockitem", "donation")},
+    **{f"supplies.{name}": frozenset(_STAFF_ROLES)
+       for name in ("careplan", "medicaltrip", "stockitem", "donation", "counselling", "counsellingcall")},
 }
 # Registers that are not personal data, read by everyone with a role in the community, whatever
 # grids or buildings bind them: the grid worker registering an arrival needs the risk areas, and

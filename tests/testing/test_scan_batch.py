@@ -351,8 +351,8 @@ def test_the_kept_scan_query_is_keyed_on_every_field_of_the_round_must_test_read
     followed when that field changes, with no one editing the key."""
     original = services.must_test
 
-    def must_test_reading_the_name(round_, user=None, *, places=None):
-        persons = original(round_, user, places=places)
+    def must_test_reading_the_name(round_, user=None, *, places=None, **more):
+        persons = original(round_, user, places=places, **more)
         return persons.none() if round_.name.endswith("暂停") else persons
 
     monkeypatch.setattr(scanning, "must_test", must_test_reading_the_name)
