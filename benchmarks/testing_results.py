@@ -63,9 +63,9 @@ def _run(persons: int) -> dict:
     tubes = -(-len(sampled) // 10)
     with transaction.atomic():
         common.insert(Tube, ["community_id", "round_id", "code", "pool_size", "n", "point", "opened_at", "closed_at",
-                             "result"],
-                      ((community.pk, round_.pk, f"R{t:08d}", 10, min(10, len(sampled) - 10 * t), "", stamp, stamp, "")
-                       for t in range(tubes)))
+                             "result", "result_file", "result_conflict", "correction_reason"],
+                      ((community.pk, round_.pk, f"R{t:08d}", 10, min(10, len(sampled) - 10 * t), "", stamp, stamp, "",
+                        "", "[]", "") for t in range(tubes)))
         tube_ids = list(Tube.objects.filter(round=round_).order_by("code").values_list("pk", flat=True))
         common.insert(Sample, ["community_id", "round_id", "tube_id", "person_id", "client_id", "at", "void"],
                       ((community.pk, round_.pk, tube_ids[i // 10], pk, f"s{i}", stamp, False)

@@ -199,7 +199,9 @@ def main() -> int:
         env = {**os.environ, "DATABASE_URL": url, "FANGKONG_DATA_DIR": data_dir, "FANGKONG_BIND": f"127.0.0.1:{port}",
                "FANGKONG_WORKERS": str(args.workers), "FANGKONG_DB_CONN_MAX_AGE": "600"}
         log = open(os.environ.get("FANGKONG_BENCH_LOG", os.devnull), "w")  # noqa: SIM115 - the server's stderr
-        server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "fangkong"), "serve"], env=env,
+        # ``python -m fangkong`` from the checkout's root serves that checkout's code, whichever
+        # virtualenv it runs in (its console script would serve the installed copy).
+        server = subprocess.Popen([sys.executable, "-m", "fangkong", "serve"], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(200):
             try:
