@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from fangkong.core.filtersets import IdFilter
 from fangkong.core.models import Building, Community, Household, Person
-from fangkong.core.rest.serializers import ErrorSerializer
+from fangkong.core.rest.serializers import ErrorSerializer, ScopedRelatedField
 from fangkong.core.rest.views import ReadOnlyScopedViewSet
 from fangkong.core.scope import get_visible_or_404
 from fangkong.lib.masking import mask_name
@@ -45,29 +45,6 @@ from .models import (
 TAG = ["supplies"]
 KIND_HELP = ", ".join(Kind.values)
 OUTCOME_HELP = ", ".join(Outcome.values)
-
-
-def _user(serializer):
-    return serializer.context["request"].user
-
-
-class VisibleField(serializers.PrimaryKeyRelatedField):
-    """A reference (by id) to a row the user can *see*; the service decides whether they may act
-    on it (a delivery volunteer enters requests for a building without writing the building).
-    Anything else answers as not found, whether it exists elsewhere or not."""
-
-    default_error_messages = {
-        "does_not_exist": _("Not found, or outside the places you can see (id {pk_value})."),
-        "incorrect_type": _("Give the id (a number), not {data_type}."),
-    }
-
-    def __init__(self, model, **kwargs):
-        self.model = model
-        kwargs.setdefault("queryset", model.objects.none())
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.model.objects.visible_to(_user(self))
 
 
 # --- what a row shows ----------------------------------------------------------------------------
@@ -114,7 +91,7 @@ class RequestRowSerializer(serializers.Serializer):
 
 
 class EnterRequestsSerializer(serializers.Serializer):
-    building = VisibleField(Building)
+    building = ScopedRelatedField(Building, write=False)
     requests = RequestRowSerializer(many=True, help_text=_("One per household; one bad row refuses them all"))
 
 
@@ -197,7 +174,7 @@ class CutoffSerializer(serializers.ModelSerializer):
 
 
 class RunCutoffSerializer(serializers.Serializer):
-    community = VisibleField(Community)
+    community = ScopedRelatedField(Community, write=False)
 
 
 @extend_schema(tags=TAG)
@@ -240,10 +217,10 @@ class StationSerializer(serializers.ModelSerializer):
 
 
 class NewStationSerializer(serializers.Serializer):
-    community = VisibleField(Community)
+    community = ScopedRelatedField(Community, write=False)
     name = serializers.CharField(max_length=100)
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    buildings = VisibleField(Building, many=True)
+    buildings = ScopedRelatedField(Building, write=False, many=True)
 
 
 class DoorLineSerializer(serializers.Serializer):
@@ -387,7 +364,7 @@ class NewItemSerializer(serializers.Serializer):
 
 
 class NewCatalogueSerializer(serializers.Serializer):
-    supply_point = VisibleField(SupplyPoint)
+    supply_point = ScopedRelatedField(SupplyPoint, write=False)
     title = serializers.CharField(max_length=100)
     closes_at = serializers.DateTimeField()
     items = NewItemSerializer(many=True)

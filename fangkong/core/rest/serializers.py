@@ -18,23 +18,28 @@ def request_user(serializer):
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference (by id) to a place the user may *change*. Anything else, whether it does not
-    exist or lies outside the user's write scope, is refused with the same message, so that
-    nobody learns by probing which ids exist elsewhere."""
+    """A reference (by id) to a place the user may *change* (``write=False``: one they can *see*,
+    where the service decides whether they may act on it: a delivery volunteer enters requests
+    for a building without writing the building). Anything else, whether it does not exist or
+    lies outside that scope, is refused with the same message, so that nobody learns by probing
+    which ids exist elsewhere."""
 
     default_error_messages = {
         "does_not_exist": _("Not found, or outside the places you may change (id {pk_value})."),
         "incorrect_type": _("Give the id (a number), not {data_type}."),
     }
 
-    def __init__(self, model, **kwargs):
+    def __init__(self, model, write: bool = True, **kwargs):
         self.model = model
+        self.write = write
         # The empty queryset only tells the schema generator which model this is.
         kwargs.setdefault("queryset", model.objects.none())
         super().__init__(**kwargs)
+        if not write:
+            self.error_messages["does_not_exist"] = _("Not found, or outside the places you can see (id {pk_value}).")
 
     def get_queryset(self):
-        return self.model.objects.visible_to(request_user(self), write=True)
+        return self.model.objects.visible_to(request_user(self), write=self.write)
 
 
 class MaskedCharField(serializers.CharField):
