@@ -64,3 +64,31 @@ class Briefing(models.Model):
 
     def __str__(self):
         return f"{self.day}"
+
+
+class FiguresCache(models.Model):
+    """The daily figures of one community on one day as last computed (figures.compute), so that
+    the screens of a command post, its grid leaders' phones and the district's roll-up read one
+    row instead of the tables (DHIS2's lesson: its dashboards time out over the raw records).
+
+    Refreshed when older than settings.FANGKONG_FIGURES_MAX_AGE seconds by the page that reads
+    it (one community), in the background (a district's communities), by ``fangkong
+    refresh-figures`` and by every briefing issued. Never shown to a user as such: the figures
+    service cuts it to the grids the user sees."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    day = models.DateField()
+    computed_at = models.DateTimeField(default=timezone.now)
+    took_ms = models.PositiveIntegerField(default=0)
+    keys = models.JSONField(default=list)  # the figure keys, in order (those of the installed apps)
+    rounds = models.JSONField(default=dict)  # {"screening": id, "testing": id}
+    total = models.JSONField(default=dict)  # the whole community, rows in no grid included
+    grids = models.JSONField(default=dict)  # grid id (a string) -> {key: n}
+    # A background refresh asked for and not done yet: another reader does not ask again.
+    refresh_asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "day"], name="one_figures_cache_a_day")]
+
+    def __str__(self):
+        return f"{self.community_id} {self.day}"

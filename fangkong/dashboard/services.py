@@ -14,7 +14,7 @@ from fangkong.core.models import AuditAction, Grid
 from fangkong.core.services import audit
 
 from . import actions as can
-from .figures import daily_figures
+from .figures import daily_figures, places_seen
 from .models import Briefing, Problem, ProblemKind
 
 PROBLEM_MAX = 300
@@ -25,8 +25,13 @@ class DashboardError(ServiceError):
 
 
 def viewable_figures(user, day, communities=None):
-    """The figures the user may see (refused without a viewing role in any of the communities)."""
-    return daily_figures(user, day, communities)
+    """The figures the user may see, for a page: read from FiguresCache when younger than
+    settings.FANGKONG_FIGURES_MAX_AGE (one community: counted again now when older; several, a
+    district: shown as they are and refreshed in the background, each with its "as of")."""
+    from .figures import max_age
+
+    several = len(places_seen(user, communities)) > 1
+    return daily_figures(user, day, communities, age=max_age(), stale_ok=several, grids=not several)
 
 
 @transaction.atomic

@@ -43,15 +43,32 @@ def _columns(figures, community_id=None) -> list[dict]:
     """The columns side by side: a district's communities, or a community's grids."""
     if community_id is None and len(figures.communities) > 1:
         return [{"name": c["name"], "figures": c["figures"], "rounds": c["rounds"], "community": cid,
-                 "url": reverse("community_dashboard", args=[cid])} for cid, c in figures.communities.items()]
+                 "url": reverse("community_dashboard", args=[cid]), "as_of": _clock(c.get("as_of"))}
+                for cid, c in figures.communities.items()]
     cid = community_id or next(iter(figures.communities), None)
     rounds = figures.communities[cid]["rounds"] if cid in figures.communities else {}
-    return [{"name": g["name"], "figures": g["figures"], "rounds": rounds, "community": cid, "url": ""}
-            for g in figures.grids_of(cid)]
+    return [{"name": g["name"], "figures": g["figures"], "rounds": rounds, "community": cid, "url": "",
+             "grid": gid} for gid, g in figures.grids.items() if g["community"] == cid]
 
 
-def _tiles(figures, values, rounds, community_id) -> list[dict]:
-    """The tiles of one column or the total, grouped, each with its list and coverage."""
+def _clock(iso) -> str:
+    """An "as of" time as the wall clock shows it (HH:MM:SS, local)."""
+    if not iso:
+        return ""
+    return timezone.localtime(dt.datetime.fromisoformat(iso)).strftime("%H:%M:%S")
+
+
+def _grid_list_url(key, rounds, community_id, grid_id, wall=False) -> str:
+    """The dashboard's own list behind a grid's tile ("" for a figure it has no list of)."""
+    figure = BY_KEY.get(key)
+    if figure is None or (figure.round_kind and not (rounds or {}).get(figure.round_kind)):
+        return ""
+    return reverse("figure_list", args=[community_id, key]) + f"?grid={grid_id}" + ("&from=wall" if wall else "")
+
+
+def _tiles(figures, values, rounds, community_id, grid_id=None, wall=False) -> list[dict]:
+    """The tiles of one column or the total, grouped, each with its list and coverage: a grid's
+    tile opens the list of that grid (lists.py), the others the app's own list."""
     groups = []
     for group, title in GROUPS.items():
         tiles = []
@@ -59,8 +76,9 @@ def _tiles(figures, values, rounds, community_id) -> list[dict]:
             figure = BY_KEY.get(key)
             if (figure.group if figure else "supplies") != group:
                 continue
-            tile = {"key": key, "label": label(key), "value": values.get(key, 0),
-                    "url": figure_url(key, rounds, community_id)}
+            url = (_grid_list_url(key, rounds, community_id, grid_id, wall) if grid_id
+                   else figure_url(key, rounds, community_id))
+            tile = {"key": key, "label": label(key), "value": values.get(key, 0), "url": url}
             if key in COVERAGE and values.get(COVERAGE[key]):
                 tile["percent"] = round(100 * values.get(key, 0) / values[COVERAGE[key]])
             tiles.append(tile)
@@ -69,7 +87,7 @@ def _tiles(figures, values, rounds, community_id) -> list[dict]:
     return groups
 
 
-def _payload(request, community=None) -> dict:
+def _payload(request, community=None, wall=False) -> dict:
     day = _day(request)
     figures = services.viewable_figures(request.user, day, [community] if community else None)
     if not figures.communities:
@@ -84,11 +102,13 @@ def _payload(request, community=None) -> dict:
     else:
         top = {"name": _("District: %(n)d communities") % {"n": len(figures.communities)},
                "groups": _tiles(figures, figures.total, {}, None)}
-    columns = [{"name": column["name"], "url": column["url"],
-                "groups": _tiles(figures, column["figures"], column["rounds"], column["community"])}
+    columns = [{"name": column["name"], "url": column["url"], "as_of": column.get("as_of", ""),
+                "groups": _tiles(figures, column["figures"], column["rounds"], column["community"],
+                                 column.get("grid"), wall)}
                for column in _columns(figures, single)]
-    return {"day": day.isoformat(), "updated": timezone.localtime().strftime("%H:%M:%S"), "total": top,
-            "columns": columns, "community": single}
+    as_of = min((c.get("as_of") or "" for c in figures.communities.values()), default="")
+    return {"day": day.isoformat(), "updated": _clock(as_of) or timezone.localtime().strftime("%H:%M:%S"),
+            "total": top, "columns": columns, "community": single}
 
 
 def payload_keys(payload) -> list[str]:
@@ -106,10 +126,37 @@ def dashboard(request, pk=None):
         "json_url": reverse("community_figures_json", args=[pk]) if pk else reverse("dashboard_json")})
 
 
+# The wall's headline tiles and the columns of its board by grid (the rest is on the dashboard).
+WALL_KEYS = ["persons", "key_persons", "key_new", "confirmed", "fevers", "central", "home", "sealed",
+             "seals_broken", "releases_today", "untested", "positives", "reports_missing", "screen_pending",
+             "tasks_overdue"]
+
+
+@login_required
+def wall(request, pk=None):
+    """Wall mode: the command post's screen, full screen, large tiles, refreshing by itself."""
+    community = _community(request, pk) if pk else None
+    payload = _payload(request, community, wall=True)
+    shown = [key for key in WALL_KEYS if key in payload_keys(payload)]
+    tiles = {tile["key"]: tile for group in payload["total"]["groups"] for tile in group["tiles"]}
+    board = []
+    for column in payload["columns"]:
+        cells = {tile["key"]: tile for group in column["groups"] for tile in group["tiles"]}
+        board.append({"name": column["name"], "url": column["url"], "as_of": column["as_of"],
+                      "cells": [cells[key] for key in shown if key in cells]})
+    pk = payload["community"]
+    return render(request, "dashboard/wall.html", {
+        "payload": payload, "tiles": [tiles[key] for key in shown], "board": board,
+        "board_keys": [(key, label(key)) for key in shown],
+        "community": Community.objects.get(pk=pk) if pk else None,
+        "json_url": (reverse("community_figures_json", args=[pk]) if pk else reverse("dashboard_json")) + "?wall=1",
+        "every": 30})
+
+
 @login_required
 def figures_json(request, pk=None):
     community = _community(request, pk) if pk else None
-    response = JsonResponse(_payload(request, community))
+    response = JsonResponse(_payload(request, community, wall=request.GET.get("wall") == "1"))
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -193,3 +240,39 @@ def briefing_xlsx(request, pk):
     response["Cache-Control"] = "private, no-store"
     return response
 
+
+
+@login_required
+def figure_list(request, pk, key):
+    """The rows behind a tile, for one grid (?grid=) or the whole community (as far as seen)."""
+    from django.core.paginator import Paginator
+
+    from . import lists
+    from .figures import _latest_rounds
+
+    community = _community(request, pk)
+    day = _day(request)
+    grid = None
+    if request.GET.get("grid"):
+        seen = places_seen(request.user, [community]).get(community.pk)
+        grid = Grid.objects.filter(community=community, pk=request.GET["grid"]).first() \
+            if request.GET["grid"].isdigit() else None
+        if grid is None or (seen is not None and grid.pk not in seen):
+            raise Http404
+    from django.apps import apps as django_apps
+    rounds = {"screening": _latest_rounds(django_apps.get_model("registry", "ScreeningRound"), [community.pk], day,
+                                          open_only=True).get(community.pk),
+              "testing": _latest_rounds(django_apps.get_model("testing", "TestRound"), [community.pk], day)
+              .get(community.pk)}
+    found = lists.rows(key, day, rounds) if key in BY_KEY else None
+    if found is None:
+        raise Http404
+    kind, queryset = found
+    queryset = lists.ordered(kind, lists.for_grid(kind, queryset.visible_to(request.user), community.pk,
+                                                  grid.pk if grid else None))
+    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
+    return render(request, "dashboard/figure_list.html", {
+        "community": community, "grid": grid, "key": key, "label": label(key), "kind": kind, "page": page,
+        "day": day, "app_url": figure_url(key, rounds, community.pk),
+        "back": reverse("community_wall" if request.GET.get("from") == "wall" else "community_dashboard",
+                        args=[community.pk])})

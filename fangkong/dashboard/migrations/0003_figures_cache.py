@@ -1,0 +1,33 @@
+import django.db.models.deletion
+import django.utils.timezone
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("core", "0003_person_free_labels"),
+        ("dashboard", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="FiguresCache",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("took_ms", models.PositiveIntegerField(default=0)),
+                ("keys", models.JSONField(default=list)),
+                ("rounds", models.JSONField(default=dict)),
+                ("total", models.JSONField(default=dict)),
+                ("grids", models.JSONField(default=dict)),
+                ("refresh_asked_at", models.DateTimeField(blank=True, null=True)),
+                ("community", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+",
+                                                to="core.community")),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("community", "day"), name="one_figures_cache_a_day")],
+            },
+        ),
+    ]
