@@ -55,8 +55,8 @@ class Briefing(models.Model):
     tomorrow = models.TextField(_("tomorrow's work"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    # The whole community's figures: only roles that reach the whole community see it.
-    scope_paths = {"community": "community_id"}
+    # Grid staff see the briefings of their community, cut to their grids (briefing.for_viewer).
+    scope_paths = {"community": "community_id", "grid": "community__grids__id"}
 
     class Meta:
         ordering = ["-day", "-pk"]
@@ -92,3 +92,33 @@ class FiguresCache(models.Model):
 
     def __str__(self):
         return f"{self.community_id} {self.day}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being generated")
+    DONE = "done", _("Issued")
+    FAILED = "failed", _("Failed")
+
+
+class BriefingJob(models.Model):
+    """A briefing asked for from the page, generated in the background (fangkong.lib.tasks)."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    day = models.DateField()
+    tomorrow = models.TextField(blank=True)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
+    briefing = models.ForeignKey(Briefing, models.SET_NULL, null=True, blank=True, related_name="+")
+    message = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id"}
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.community_id} {self.day} {self.status}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/<int:pk>/trend.json", views.trend_json, name="community_trend"),
     path("c/<int:pk>/problems/", views.problems, name="community_problems"),
     path("c/<int:pk>/briefings/", views.briefing_list, name="community_briefings"),
+    path("briefing-jobs/<int:pk>/", views.briefing_job, name="briefing_job"),
     path("briefings/<int:pk>/", views.briefing_detail, name="briefing_detail"),
     path("briefings/<int:pk>/text/", views.briefing_text, name="briefing_text"),
     path("briefings/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),

@@ -20,7 +20,7 @@ from . import briefing as render_briefing
 from . import services
 from .actions import VIEW_FIGURES
 from .figures import BY_KEY, COVERAGE, GROUPS, figure_url, label, places_seen
-from .models import Briefing, ProblemKind
+from .models import Briefing, BriefingJob, JobStatus, ProblemKind
 
 
 def _day(request) -> dt.date:
@@ -198,23 +198,41 @@ def briefing_list(request, pk):
     community = _community(request, pk)
     if request.method == "POST":
         try:
-            issued = services.issue_briefing(request.user, community, tomorrow=request.POST.get("tomorrow", ""))
-            return redirect("briefing_detail", pk=issued.pk)
+            job = services.ask_briefing(request.user, community, tomorrow=request.POST.get("tomorrow", ""))
+            return redirect("briefing_job", pk=job.pk)
         except NotAllowed as error:
             messages.error(request, str(error))
     return render(request, "dashboard/briefing_list.html", {
         "community": community, "briefings": services.briefings_of(request.user, community)[:200]})
 
 
+@login_required
+def briefing_job(request, pk):
+    """A briefing being generated in the background: the page refreshes itself until it is
+    issued, then opens it."""
+    job = get_object_or_404(BriefingJob.objects.visible_to(request.user).select_related("community"), pk=pk)
+    if job.status == JobStatus.DONE and job.briefing_id:
+        return redirect("briefing_detail", pk=job.briefing_id)
+    stalled = job.status in (JobStatus.PENDING, JobStatus.RUNNING) and \
+        (timezone.now() - job.asked_at).total_seconds() > 600
+    return render(request, "dashboard/briefing_job.html", {"job": job, "community": job.community,
+                                                          "stalled": stalled}, status=200)
+
+
 def _briefing(request, pk) -> Briefing:
-    return get_object_or_404(Briefing.objects.visible_to(request.user).select_related("community"), pk=pk)
+    """The briefing as the user may read it: grid staff get their grids only (for_viewer)."""
+    briefing = get_object_or_404(Briefing.objects.visible_to(request.user).select_related("community"), pk=pk)
+    places = places_seen(request.user, [briefing.community_id])
+    if briefing.community_id not in places:  # within reach, but a role without the figures
+        raise Http404
+    return render_briefing.for_viewer(briefing, places[briefing.community_id])
 
 
 @login_required
 def briefing_detail(request, pk):
     briefing = _briefing(request, pk)
     return render(request, "dashboard/briefing_detail.html", {
-        "briefing": briefing, "title": render_briefing.title(briefing),
+        "briefing": briefing, "community": briefing.community, "title": render_briefing.title(briefing),
         "sections": render_briefing.sections(briefing), "text": render_briefing.as_text(briefing)})
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from fangkong.dashboard.models import Briefing, Problem
+from fangkong.dashboard.models import Briefing, BriefingJob, Problem
 from fangkong.dashboard.services import issue_briefing
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +55,21 @@ def test_grid_leader_adds_a_problem_in_the_form(day_world, login):
     assert client.post(url, {"grid": day_world.grid2.pk, "text": "x"}).status_code == 404
 
 
-def test_command_post_issues_and_opens_the_briefing(day_world, login):
+def test_command_post_issues_and_opens_the_briefing(day_world, login, django_capture_on_commit_callbacks):
     client = login(day_world.users["command_post"])
-    response = client.post(f"/dashboard/c/{day_world.community.pk}/briefings/", {"tomorrow": "继续摸排"}, follow=True)
+    url = f"/dashboard/c/{day_world.community.pk}/briefings/"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        asked = client.post(url, {"tomorrow": "继续摸排"})
+    # Generated in the background: the page waits on the job, which refreshes itself.
+    job = BriefingJob.objects.get()
+    assert asked["Location"] == f"/dashboard/briefing-jobs/{job.pk}/" and len(queued) == 1
+    assert not Briefing.objects.exists()
+    waiting = client.get(asked["Location"]).content.decode()
+    assert 'hx-trigger="every 2s"' in waiting and 'data-status="pending"' in waiting
+    queued[0]()  # the task runs (Celery, a thread, or here)
+    response = client.get(asked["Location"], follow=True)
     briefing = Briefing.objects.get()
+    assert BriefingJob.objects.get().status == "done"
     assert response.redirect_chain[-1][0] == f"/dashboard/briefings/{briefing.pk}/"
     page = response.content.decode()
     assert "继续摸排" in page
@@ -92,5 +103,6 @@ def test_a_figure_over_the_days_of_the_briefings(day_world, login, today):
     data = client.get(f"/dashboard/c/{day_world.community.pk}/trend.json?figure=persons").json()
     assert data["values"] == [3, 4] and data["days"][-1] == today.isoformat()
     assert client.get(f"/dashboard/c/{day_world.community.pk}/trend.json?figure=nope").status_code == 400
+    # Grid staff: the sum over their grids (grid 1: 张三, 李四 and the newcomer), never the others'.
     assert login(day_world.users["grid_leader"]).get(
-        f"/dashboard/c/{day_world.community.pk}/trend.json").json()["values"] == []  # briefings: whole community
+        f"/dashboard/c/{day_world.community.pk}/trend.json").json()["values"] == [2, 3]
