@@ -87,10 +87,10 @@ ROLES = ["command_post", "grid_leader", "grid_worker", "building_leader", "sampl
 # fails here (add a new one to this list once it answers 404 outside scope below).
 OBJECT_ROUTES = {
     "area_detail", "arrival-decide", "arrival-detail", "arrival_create", "arrival_detail", "briefing_detail",
-    "briefing_pdf", "briefing_text", "briefing_xlsx", "building-detail", "building_detail", "building_move",
+    "briefing_pdf", "briefing_text", "briefing_xlsx", "briefingjob_detail", "building-detail", "building_detail", "building_move",
     "building_occupancy_pdf", "building_temperature_pdf", "care_contact", "catalogue_detail", "catalogue_order",
     "catalogue_sheet", "community-detail", "community_briefings", "community_dashboard",
-    "community_figures_json", "community_problems", "community_setup", "community_setup_add", "community_trend",
+    "community_figure_list", "community_figures_json", "community_problems", "community_wall", "community_setup", "community_setup_add", "community_trend",
     "cutoff_detail", "duty_remove", "duty_sign_off", "duty_sign_on", "grid-detail", "grid_assignments",
     "grid_detail", "grid_edit", "grid_occupancy_pdf", "health_household_seal", "health_person_measure",
     "health_person_state", "healthreport-detail", "household-detail", "household_create", "household_detail",

@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.actions import NotAllowed
+from fangkong.core.actions import NotAllowed, allowed
 from fangkong.core.models import Community, Grid
 from fangkong.core.scope import get_visible_or_404
 from fangkong.lib.pdf import pdf_response
 
 from . import briefing as render_briefing
 from . import services
-from .actions import VIEW_FIGURES
+from .actions import ADD_PROBLEM, VIEW_FIGURES
 from .figures import BY_KEY, COVERAGE, GROUPS, figure_url, label, places_seen
 from .models import Briefing, BriefingJob, JobStatus, ProblemKind
 
@@ -63,7 +63,8 @@ def _grid_list_url(key, rounds, community_id, grid_id, wall=False) -> str:
     figure = BY_KEY.get(key)
     if figure is None or (figure.round_kind and not (rounds or {}).get(figure.round_kind)):
         return ""
-    return reverse("figure_list", args=[community_id, key]) + f"?grid={grid_id}" + ("&from=wall" if wall else "")
+    return (reverse("community_figure_list", args=[community_id]) + f"?figure={key}&grid={grid_id}"
+            + ("&from=wall" if wall else ""))
 
 
 def _tiles(figures, values, rounds, community_id, grid_id=None, wall=False) -> list[dict]:
@@ -190,6 +191,8 @@ def problems(request, pk):
             messages.error(request, str(error))
     return render(request, "dashboard/problems.html", {
         "community": community, "grids": grids, "day": day, "kinds": ProblemKind.choices,
+        # Only who reaches the whole community raises the command post's own problems.
+        "for_community": allowed(request.user, ADD_PROBLEM, community),
         "problems": services.problems_of(request.user, community, day), "text": request.POST.get("text", "")})
 
 
@@ -199,7 +202,7 @@ def briefing_list(request, pk):
     if request.method == "POST":
         try:
             job = services.ask_briefing(request.user, community, tomorrow=request.POST.get("tomorrow", ""))
-            return redirect("briefing_job", pk=job.pk)
+            return redirect("briefingjob_detail", pk=job.pk)
         except NotAllowed as error:
             messages.error(request, str(error))
     return render(request, "dashboard/briefing_list.html", {
@@ -224,7 +227,7 @@ def _briefing(request, pk) -> Briefing:
     briefing = get_object_or_404(Briefing.objects.visible_to(request.user).select_related("community"), pk=pk)
     places = places_seen(request.user, [briefing.community_id])
     if briefing.community_id not in places:  # within reach, but a role without the figures
-        raise Http404
+        raise PermissionDenied(str(VIEW_FIGURES.message))
     return render_briefing.for_viewer(briefing, places[briefing.community_id])
 
 
@@ -261,14 +264,18 @@ def briefing_xlsx(request, pk):
 
 
 @login_required
-def figure_list(request, pk, key):
-    """The rows behind a tile, for one grid (?grid=) or the whole community (as far as seen)."""
+def figure_list(request, pk):
+    """The rows behind a tile (?figure=), for one grid (?grid=) or the whole community (as far
+    as the user sees it)."""
     from django.core.paginator import Paginator
 
     from . import lists
     from .figures import _latest_rounds
 
     community = _community(request, pk)
+    key = request.GET.get("figure", "")
+    if not key:
+        return redirect("community_dashboard", pk=community.pk)
     day = _day(request)
     grid = None
     if request.GET.get("grid"):

@@ -106,3 +106,30 @@ def test_a_figure_over_the_days_of_the_briefings(day_world, login, today):
     # Grid staff: the sum over their grids (grid 1: 张三, 李四 and the newcomer), never the others'.
     assert login(day_world.users["grid_leader"]).get(
         f"/dashboard/c/{day_world.community.pk}/trend.json").json()["values"] == [2, 3]
+
+
+def test_wall_mode_has_large_tiles_and_a_board_by_grid(day_world, login):
+    w = day_world
+    client = login(w.users["command_post"])
+    assert f'href="/dashboard/c/{w.community.pk}/wall/"' in client.get("/dashboard/").content.decode()
+    page = client.get(f"/dashboard/c/{w.community.pk}/wall/").content.decode()
+    assert 'class="fk-wall-page"' in page and "dashboard/wall.js" in page and "<script>" not in page
+    assert 'data-every="30"' in page and f'data-json="/dashboard/c/{w.community.pk}/figures.json?wall=1"' in page
+    # Each grid's cell opens that grid's list, and the list leads back to the wall.
+    link = f"/dashboard/c/{w.community.pk}/list/?figure=seals_broken&amp;grid={w.grid2.pk}&amp;from=wall"
+    assert link in page
+    back = client.get(link.replace("&amp;", "&")).content.decode()
+    assert f'href="/dashboard/c/{w.community.pk}/wall/"' in back
+    data = client.get(f"/dashboard/c/{w.community.pk}/figures.json?wall=1").json()
+    assert all("from=wall" in t["url"] for g in data["columns"][0]["groups"] for t in g["tiles"] if t["url"])
+
+
+def test_district_wall_is_by_community(day_world, login):
+    page = login(day_world.users["district_viewer"]).get("/dashboard/wall/").content.decode()
+    assert "潯美社区" in page and "金沙社区" in page and "第一网格" not in page
+    assert login(day_world.users["sampler"]).get("/dashboard/wall/").status_code == 404
+
+
+def test_grid_leader_is_not_offered_the_command_posts_own_problems(day_world, login):
+    url = f"/dashboard/c/{day_world.community.pk}/problems/"
+    assert "Command post" not in login(day_world.users["grid_leader"]).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
