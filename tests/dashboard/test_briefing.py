@@ -156,3 +156,8 @@ def test_a_failed_briefing_job_says_why(day_world, monkeypatch):
     job.refresh_from_db()
     assert (job.status, job.message) == ("failed", "磁盘已满")
     assert not Briefing.objects.exists()
+
+
+def test_the_scheduler_issues_only_the_communities_named(day_world):
+    call_command("issue_briefing", day_world.other_community.code, stdout=io.StringIO())
+    assert list(Briefing.objects.values_list("community", flat=True)) == [day_world.other_community.pk]

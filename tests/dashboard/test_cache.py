@@ -71,3 +71,18 @@ def test_the_district_read_does_not_grow_with_the_communities(day_world, today, 
     with CaptureQueriesContext(connection) as queries:
         viewable_figures(viewer, today)
     assert len(queries.captured_queries) <= 3  # the cached rows and the communities' names
+
+
+def test_the_scheduler_counts_every_community_into_the_cache(day_world, today):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("refresh_figures", stdout=out)
+    assert "2 communities" in out.getvalue()
+    assert FiguresCache.objects.get(community=day_world.community, day=today).total["persons"] == 3
+    with pytest.raises(CommandError, match="no community with code nope"):
+        call_command("refresh_figures", "nope")
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("refresh_figures", "--day", "2026-13-01")
