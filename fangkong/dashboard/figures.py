@@ -18,6 +18,7 @@ A figure whose app is not installed is not computed and not shown (the supplies 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q
@@ -460,6 +461,12 @@ def daily_figures(user, day: dt.date, communities=None, *, age: int | None = Non
     return result
 
 
+@lru_cache(maxsize=4096)
+def _reverse(name: str, args: tuple) -> str:
+    # A district's page asks the same few dozen lists for each of its communities.
+    return reverse(name, args=args)
+
+
 def figure_url(key: str, rounds: dict, community_id=None) -> str:
     """The list behind a figure ("" when it has none: a testing figure without a round)."""
     figure = BY_KEY.get(key)
@@ -469,9 +476,9 @@ def figure_url(key: str, rounds: dict, community_id=None) -> str:
         round_id = (rounds or {}).get(figure.round_kind)
         if not round_id:
             return ""
-        url = reverse(figure.url, args=[round_id])
+        url = _reverse(figure.url, (round_id,))
     else:
-        url = reverse(figure.url)
+        url = _reverse(figure.url, ())
     query = [figure.query] if figure.query else []
     if community_id is not None:
         query.append(f"community={community_id}")

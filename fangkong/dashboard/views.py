@@ -116,6 +116,17 @@ def payload_keys(payload) -> list[str]:
     return [tile["key"] for group in payload["total"]["groups"] for tile in group["tiles"] if tile["key"] in BY_KEY]
 
 
+def _table(payload) -> list[dict]:
+    """The side-by-side table, row by row (a figure, then its cell in each column), built here
+    once rather than searched for in the template (100 communities: 40 rows of 100 cells)."""
+    cells = [{tile["key"]: tile for group in column["groups"] for tile in group["tiles"]}
+             for column in payload["columns"]]
+    return [{"title": group["title"],
+             "rows": [{"label": tile["label"], "key": tile["key"],
+                       "cells": [cells[i].get(tile["key"]) for i in range(len(cells))]} for tile in group["tiles"]]}
+            for group in payload["total"]["groups"]]
+
+
 @login_required
 def dashboard(request, pk=None):
     community = _community(request, pk) if pk else None
@@ -123,6 +134,7 @@ def dashboard(request, pk=None):
     single = Community.objects.get(pk=payload["community"]) if payload["community"] else None
     return render(request, "dashboard/dashboard.html", {
         "payload": payload, "figure_choices": [(key, label(key)) for key in payload_keys(payload)],
+        "table": _table(payload),
         "community": single,
         "json_url": reverse("community_figures_json", args=[pk]) if pk else reverse("dashboard_json")})
 
