@@ -158,6 +158,13 @@ def _latest_rounds(model, community_ids, day, open_only=False) -> dict[int, int]
     return latest
 
 
+def rounds_of(community_id: int, day) -> dict:
+    """The rounds a community's figures are of on ``day``: the open screening round, the latest testing round."""
+    return {"screening": _latest_rounds(apps.get_model("registry", "ScreeningRound"), [community_id], day,
+                                        open_only=True).get(community_id),
+            "testing": _latest_rounds(apps.get_model("testing", "TestRound"), [community_id], day).get(community_id)}
+
+
 def _add(counts, rows, key_of):
     """Add grouped rows (dicts with community_id, grid_key and the counts) into counts[(community, grid)]."""
     for row in rows:
@@ -356,7 +363,7 @@ def compute(day: dt.date, cids) -> dict[int, dict]:
                 grid[key] = grid.get(key, 0) + n
             data[cid]["total"][key] = data[cid]["total"].get(key, 0) + n
     # Screening still to do: households not yet accounted for (when a round is open).
-    for cid, one in data.items():
+    for one in data.values():
         has_round = bool(one["rounds"]["screening"])
         for values in [one["total"], *one["grids"].values()]:
             values["screen_pending"] = max(values["households"] - values["screened"], 0) if has_round else 0

@@ -41,6 +41,9 @@ def add_problem(actor, community, grid: Grid | None, text: str, kind: str = Prob
     if grid is not None and grid.community_id != community.pk:
         raise DashboardError(_("Grid: not a grid of this community."), code="wrong_grid", field="grid")
     require(actor, can.ADD_PROBLEM, grid if grid is not None else community)
+    if grid is None and places_seen(actor, [community]).get(community.pk, frozenset()) is not None:
+        # Grid staff raise their grids' problems; the command post's own are the command post's.
+        raise DashboardError(_("Grid: choose one of your grids."), code="no_grid", field="grid")
     text = " ".join((text or "").split())
     if not text:
         raise DashboardError(_("Problem: say what the problem or the need is."), code="empty", field="text")

@@ -204,7 +204,8 @@ def problems(request, pk):
     return render(request, "dashboard/problems.html", {
         "community": community, "grids": grids, "day": day, "kinds": ProblemKind.choices,
         # Only who reaches the whole community raises the command post's own problems.
-        "for_community": allowed(request.user, ADD_PROBLEM, community),
+        "for_community": allowed(request.user, ADD_PROBLEM, community)
+        and places_seen(request.user, [community]).get(community.pk, frozenset()) is None,
         "problems": services.problems_of(request.user, community, day), "text": request.POST.get("text", "")})
 
 
@@ -282,7 +283,7 @@ def figure_list(request, pk):
     from django.core.paginator import Paginator
 
     from . import lists
-    from .figures import _latest_rounds
+    from .figures import rounds_of
 
     community = _community(request, pk)
     key = request.GET.get("figure", "")
@@ -296,11 +297,7 @@ def figure_list(request, pk):
             if request.GET["grid"].isdigit() else None
         if grid is None or (seen is not None and grid.pk not in seen):
             raise Http404
-    from django.apps import apps as django_apps
-    rounds = {"screening": _latest_rounds(django_apps.get_model("registry", "ScreeningRound"), [community.pk], day,
-                                          open_only=True).get(community.pk),
-              "testing": _latest_rounds(django_apps.get_model("testing", "TestRound"), [community.pk], day)
-              .get(community.pk)}
+    rounds = rounds_of(community.pk, day)
     found = lists.rows(key, day, rounds) if key in BY_KEY else None
     if found is None:
         raise Http404

@@ -161,3 +161,10 @@ def test_a_failed_briefing_job_says_why(day_world, monkeypatch):
 def test_the_scheduler_issues_only_the_communities_named(day_world):
     call_command("issue_briefing", day_world.other_community.code, stdout=io.StringIO())
     assert list(Briefing.objects.values_list("community", flat=True)) == [day_world.other_community.pk]
+
+
+def test_grid_staff_raise_problems_of_a_grid_not_the_command_posts(day_world):
+    with pytest.raises(DashboardError) as refused:
+        add_problem(day_world.users["grid_leader"], day_world.community, None, "缺人手")
+    assert refused.value.code == "no_grid" and not Problem.objects.exists()
+    assert add_problem(day_world.users["command_post"], day_world.community, None, "统筹调配").grid is None
