@@ -268,6 +268,8 @@ CELERY_TASK_ACKS_LATE = True  # a task killed with its worker is given to anothe
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How old (seconds) the dashboard's figures may be before a page counts them again (dashboard.FiguresCache).
+FANGKONG_FIGURES_MAX_AGE = envint("FANGKONG_FIGURES_MAX_AGE", 60)
 FANGKONG_TASK_MODE = os.environ.get("FANGKONG_TASK_MODE", "celery" if CELERY_BROKER_URL else "thread")
 
 REST_FRAMEWORK = {

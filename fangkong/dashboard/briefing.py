@@ -54,6 +54,48 @@ def _phrase(values: dict, before: dict | None, keys) -> str:
     return _("; ").join(parts)
 
 
+def for_viewer(briefing: Briefing, grid_ids) -> Briefing:
+    """The briefing as grid staff see it: ``grid_ids`` None (the whole community) leaves it as it
+    is; otherwise a copy (never saved) with their grids only, the overall figures the sum over
+    them (then and the day before), and only their grids' problems and overdue tasks besides the
+    command post's own. They never read a count from a grid they do not reach."""
+    if grid_ids is None:
+        return briefing
+    import copy
+
+    seen = {str(g) for g in grid_ids}
+    view = copy.copy(briefing)
+    figures = copy.deepcopy(briefing.figures or {})
+    figures["grids"] = {gid: g for gid, g in figures.get("grids", {}).items() if gid in seen}
+    names = {g["name"] for g in figures["grids"].values()}
+
+    def total(grids):
+        summed = {}
+        for values in grids:
+            for key, n in values.items():
+                summed[key] = summed.get(key, 0) + n
+        return summed
+
+    community = figures.setdefault("communities", {}).setdefault(str(briefing.community_id), {})
+    community["figures"] = total(g.get("figures", {}) for g in figures["grids"].values())
+    view.figures = figures
+    previous = copy.deepcopy(briefing.previous or {})
+    if previous:
+        previous["grids"] = {gid: g for gid, g in previous.get("grids", {}).items() if gid in seen}
+        previous["community"] = total(previous["grids"].values())
+    view.previous = previous
+
+    def ours(item):
+        if item.get("grid_id") is not None:
+            return str(item["grid_id"]) in seen
+        return not item.get("grid") or item["grid"] in names  # the command post's own, or frozen by name
+
+    view.problems = [p for p in briefing.problems or [] if ours(p)]
+    view.overdue = [t for t in briefing.overdue or [] if ours(t) and (t.get("grid") or t.get("grid_id"))]
+    view.restricted = True
+    return view
+
+
 def community_figures(briefing: Briefing) -> dict:
     return briefing.figures.get("communities", {}).get(str(briefing.community_id), {}).get("figures", {})
 
@@ -106,8 +148,11 @@ def sections(briefing: Briefing) -> list[tuple[str, list[str]]]:
 
 
 def title(briefing: Briefing) -> str:
-    return _("%(community)s daily briefing, %(day)s") % {
+    text = _("%(community)s daily briefing, %(day)s") % {
         "community": briefing.community.name, "day": date_format(briefing.day, "DATE_FORMAT")}
+    if getattr(briefing, "restricted", False):
+        text += _(" (my grids)")
+    return text
 
 
 def as_text(briefing: Briefing) -> str:

@@ -18,6 +18,7 @@ A figure whose app is not installed is not computed and not shown (the supplies 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q
@@ -155,6 +156,13 @@ def _latest_rounds(model, community_ids, day, open_only=False) -> dict[int, int]
     for community_id, pk in rows.values_list("community_id", "pk"):
         latest.setdefault(community_id, pk)
     return latest
+
+
+def rounds_of(community_id: int, day) -> dict:
+    """The rounds a community's figures are of on ``day``: the open screening round, the latest testing round."""
+    return {"screening": _latest_rounds(apps.get_model("registry", "ScreeningRound"), [community_id], day,
+                                        open_only=True).get(community_id),
+            "testing": _latest_rounds(apps.get_model("testing", "TestRound"), [community_id], day).get(community_id)}
 
 
 def _add(counts, rows, key_of):
@@ -317,50 +325,153 @@ def installed_figures() -> list[str]:
     return keys
 
 
-def daily_figures(user, day: dt.date, communities=None) -> Figures:
-    """The figures on ``day`` for the communities (all the user's when None) and their grids,
-    as far as the user sees them (``places_seen``)."""
-    places = places_seen(user, communities)
-    cids = sorted(places)
+def compute(day: dt.date, cids) -> dict[int, dict]:
+    """Count every figure of the communities (whole, whatever any user sees) on ``day``, set-based
+    over all of them at once, and keep the result in FiguresCache (one query for all).
+
+    Answers {community id: {"keys", "rounds", "total", "grids": {grid id: {key: n}},
+    "computed_at"}}: "total" includes the rows in no grid (a person without a household)."""
+    from django.utils import timezone
+
+    from .models import FiguresCache
+
+    started = timezone.now()
+    cids = sorted(cids)
+    if not cids:
+        return {}
     keys = installed_figures()
     counts: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
-    screening = _latest_rounds(apps.get_model("registry", "ScreeningRound"), cids, day, open_only=True) if cids else {}
-    testing = _latest_rounds(apps.get_model("testing", "TestRound"), cids, day) if cids else {}
-    if cids:
-        _people(counts, cids, day)
-        _screening(counts, cids, day, screening)
-        _key_persons(counts, cids, day)
-        _control(counts, cids, day)
-        _testing(counts, cids, day, testing)
-        if apps.is_installed("fangkong.staff"):
-            _tasks(counts, cids, day)
-        if apps.is_installed("fangkong.supplies"):
-            _supplies(counts, cids, day, keys)
+    screening = _latest_rounds(apps.get_model("registry", "ScreeningRound"), cids, day, open_only=True)
+    testing = _latest_rounds(apps.get_model("testing", "TestRound"), cids, day)
+    _people(counts, cids, day)
+    _screening(counts, cids, day, screening)
+    _key_persons(counts, cids, day)
+    _control(counts, cids, day)
+    _testing(counts, cids, day, testing)
+    if apps.is_installed("fangkong.staff"):
+        _tasks(counts, cids, day)
+    if apps.is_installed("fangkong.supplies"):
+        _supplies(counts, cids, day, keys)
+    data = {cid: {"keys": keys, "rounds": {"screening": screening.get(cid), "testing": testing.get(cid)},
+                  "total": dict.fromkeys(keys, 0), "grids": {}} for cid in cids}
+    for gid, cid in Grid.objects.filter(community_id__in=cids).values_list("pk", "community_id"):
+        data[cid]["grids"][gid] = dict.fromkeys(keys, 0)
+    for (cid, grid_id), values in counts.items():
+        grid = data[cid]["grids"].get(grid_id)
+        for key, n in values.items():
+            if grid is not None:
+                grid[key] = grid.get(key, 0) + n
+            data[cid]["total"][key] = data[cid]["total"].get(key, 0) + n
+    # Screening still to do: households not yet accounted for (when a round is open).
+    for one in data.values():
+        has_round = bool(one["rounds"]["screening"])
+        for values in [one["total"], *one["grids"].values()]:
+            values["screen_pending"] = max(values["households"] - values["screened"], 0) if has_round else 0
+    now = timezone.now()
+    took = int((now - started).total_seconds() * 1000)
+    FiguresCache.objects.bulk_create(
+        [FiguresCache(community_id=cid, day=day, computed_at=now, took_ms=took, keys=one["keys"],
+                      rounds=one["rounds"], total=one["total"], grids={str(g): v for g, v in one["grids"].items()},
+                      refresh_asked_at=None) for cid, one in data.items()],
+        update_conflicts=True, unique_fields=["community", "day"],
+        update_fields=["computed_at", "took_ms", "keys", "rounds", "total", "grids", "refresh_asked_at"])
+    for one in data.values():
+        one["computed_at"] = now
+    return data
+
+
+def max_age() -> int:
+    """How old (seconds) the figures a page shows may be: settings.FANGKONG_FIGURES_MAX_AGE."""
+    from django.conf import settings
+
+    return int(getattr(settings, "FANGKONG_FIGURES_MAX_AGE", 60))
+
+
+def _cached(day, cids, age: int, stale_ok: bool, want_grids: bool) -> dict[int, dict]:
+    """The figures of the communities from FiguresCache: those missing are computed now; those
+    older than ``age`` seconds too, unless ``stale_ok`` (a district's roll-up), when they are
+    shown as they are and refreshed in the background (asked once, whoever else looks)."""
+    from django.utils import timezone
+
+    from .models import FiguresCache
+
+    now = timezone.now()
+    fields = ["community_id", "computed_at", "keys", "rounds", "total", "refresh_asked_at"]
+    if want_grids:
+        fields.append("grids")
+    data, stale, missing = {}, [], []
+    for row in FiguresCache.objects.filter(community_id__in=cids, day=day).values(*fields):
+        cid = row["community_id"]
+        fresh = (now - row["computed_at"]).total_seconds() <= age
+        if not fresh and not stale_ok:
+            missing.append(cid)
+            continue
+        data[cid] = {**row, "grids": {int(g): v for g, v in (row.get("grids") or {}).items()}}
+        if not fresh and (row["refresh_asked_at"] is None
+                          or (now - row["refresh_asked_at"]).total_seconds() > max(age, 60) * 5):
+            stale.append(cid)
+    missing += [cid for cid in cids if cid not in data and cid not in missing]
+    if missing:
+        data.update(compute(day, missing))
+    if stale:
+        from fangkong.lib.tasks import enqueue
+
+        from .tasks import refresh_figures
+
+        FiguresCache.objects.filter(community_id__in=stale, day=day).update(refresh_asked_at=now)
+        enqueue(refresh_figures, stale, day.isoformat())
+    return data
+
+
+def daily_figures(user, day: dt.date, communities=None, *, age: int | None = None, stale_ok: bool = False,
+                  grids: bool = True) -> Figures:
+    """The figures on ``day`` for the communities (all the user's when None) and their grids,
+    as far as the user sees them (``places_seen``).
+
+    ``age`` None counts them now; a number of seconds reads FiguresCache and counts again only
+    the communities whose figures are older (``_cached``). ``grids`` False leaves the grids out
+    (a district's roll-up of whole communities needs their sums only)."""
+    places = places_seen(user, communities)
+    cids = sorted(places)
+    restricted = any(seen is not None for seen in places.values())
+    data = compute(day, cids) if age is None else _cached(day, cids, age, stale_ok, grids or restricted)
+    keys = []
+    for cid in cids:
+        keys += [key for key in data[cid]["keys"] if key not in keys]
+    keys = keys or installed_figures()
     names = dict(Community.objects.filter(pk__in=cids).values_list("pk", "name"))
     result = Figures(day=day, keys=keys, communities={}, grids={}, total=dict.fromkeys(keys, 0))
-    for cid in cids:
-        rounds = {"screening": screening.get(cid), "testing": testing.get(cid)}
-        result.communities[cid] = {"name": names.get(cid, ""), "figures": dict.fromkeys(keys, 0), "rounds": rounds}
-    for grid in Grid.objects.filter(community_id__in=cids).order_by("community_id", "number", "pk"):
-        seen = places[grid.community_id]
-        if seen is not None and grid.pk not in seen:
+    grid_rows = (Grid.objects.filter(community_id__in=cids).order_by("community_id", "number", "pk")
+                 .values_list("pk", "community_id", "number", "name") if grids or restricted else [])
+    for gid, cid, number, name in grid_rows:
+        seen = places[cid]
+        if seen is not None and gid not in seen:
             continue
-        result.grids[grid.pk] = {"community": grid.community_id, "number": grid.number, "name": grid.name,
-                                 "figures": dict.fromkeys(keys, 0)}
-    for (cid, grid_id), values in counts.items():
-        if places[cid] is not None and grid_id not in places[cid]:
-            continue  # a grid (or no grid) the user does not reach
+        values = {**dict.fromkeys(keys, 0), **data[cid]["grids"].get(gid, {})}
+        if grids:
+            result.grids[gid] = {"community": cid, "number": number, "name": name, "figures": values}
+        if seen is not None:  # a grid leader's "community" is the sum over their grids
+            if cid not in result.communities:
+                result.communities[cid] = {"figures": dict.fromkeys(keys, 0)}
+            for key, n in values.items():
+                result.communities[cid]["figures"][key] = result.communities[cid]["figures"].get(key, 0) + n
+    for cid in cids:
+        one = data[cid]
+        if places[cid] is None:
+            values = {**dict.fromkeys(keys, 0), **one["total"]}
+        else:
+            values = result.communities.get(cid, {}).get("figures") or dict.fromkeys(keys, 0)
+        result.communities[cid] = {"name": names.get(cid, ""), "figures": values, "rounds": one["rounds"],
+                                   "as_of": one["computed_at"].isoformat()}
         for key, n in values.items():
-            if grid_id in result.grids:
-                result.grids[grid_id]["figures"][key] = result.grids[grid_id]["figures"].get(key, 0) + n
-            result.communities[cid]["figures"][key] = result.communities[cid]["figures"].get(key, 0) + n
             result.total[key] = result.total.get(key, 0) + n
-    # Screening still to do: households in the community not yet accounted for (when a round is open).
-    for values, has_round in ([(c["figures"], c["rounds"]["screening"]) for c in result.communities.values()]
-                              + [(g["figures"], screening.get(g["community"])) for g in result.grids.values()]):
-        values["screen_pending"] = max(values["households"] - values["screened"], 0) if has_round else 0
-    result.total["screen_pending"] = sum(c["figures"]["screen_pending"] for c in result.communities.values())
     return result
+
+
+@lru_cache(maxsize=4096)
+def _reverse(name: str, args: tuple) -> str:
+    # A district's page asks the same few dozen lists for each of its communities.
+    return reverse(name, args=args)
 
 
 def figure_url(key: str, rounds: dict, community_id=None) -> str:
@@ -372,9 +483,9 @@ def figure_url(key: str, rounds: dict, community_id=None) -> str:
         round_id = (rounds or {}).get(figure.round_kind)
         if not round_id:
             return ""
-        url = reverse(figure.url, args=[round_id])
+        url = _reverse(figure.url, (round_id,))
     else:
-        url = reverse(figure.url)
+        url = _reverse(figure.url, ())
     query = [figure.query] if figure.query else []
     if community_id is not None:
         query.append(f"community={community_id}")

@@ -55,8 +55,8 @@ class Briefing(models.Model):
     tomorrow = models.TextField(_("tomorrow's work"), blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    # The whole community's figures: only roles that reach the whole community see it.
-    scope_paths = {"community": "community_id"}
+    # Grid staff see the briefings of their community, cut to their grids (briefing.for_viewer).
+    scope_paths = {"community": "community_id", "grid": "community__grids__id"}
 
     class Meta:
         ordering = ["-day", "-pk"]
@@ -126,3 +126,61 @@ class BuildingShape(models.Model):
 
     def __str__(self):
         return f"{self.building_id} {self.kind}"
+
+
+class FiguresCache(models.Model):
+    """The daily figures of one community on one day as last computed (figures.compute), so that
+    the screens of a command post, its grid leaders' phones and the district's roll-up read one
+    row instead of the tables (DHIS2's lesson: its dashboards time out over the raw records).
+
+    Refreshed when older than settings.FANGKONG_FIGURES_MAX_AGE seconds by the page that reads
+    it (one community), in the background (a district's communities), by ``fangkong
+    refresh-figures`` and by every briefing issued. Never shown to a user as such: the figures
+    service cuts it to the grids the user sees."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    day = models.DateField()
+    computed_at = models.DateTimeField(default=timezone.now)
+    took_ms = models.PositiveIntegerField(default=0)
+    keys = models.JSONField(default=list)  # the figure keys, in order (those of the installed apps)
+    rounds = models.JSONField(default=dict)  # {"screening": id, "testing": id}
+    total = models.JSONField(default=dict)  # the whole community, rows in no grid included
+    grids = models.JSONField(default=dict)  # grid id (a string) -> {key: n}
+    # A background refresh asked for and not done yet: another reader does not ask again.
+    refresh_asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "day"], name="one_figures_cache_a_day")]
+
+    def __str__(self):
+        return f"{self.community_id} {self.day}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being generated")
+    DONE = "done", _("Issued")
+    FAILED = "failed", _("Failed")
+
+
+class BriefingJob(models.Model):
+    """A briefing asked for from the page, generated in the background (fangkong.lib.tasks)."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    day = models.DateField()
+    tomorrow = models.TextField(blank=True)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
+    briefing = models.ForeignKey(Briefing, models.SET_NULL, null=True, blank=True, related_name="+")
+    message = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {"community": "community_id"}
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.community_id} {self.day} {self.status}"

@@ -117,3 +117,54 @@ def test_the_demo_has_yesterdays_briefing_and_todays_problems(day_world, today):
     demo.add_demo(day_world.community, day_world.users["command_post"], today, seed=1)
     assert Briefing.objects.get().day == today - dt.timedelta(days=1)
     assert Problem.objects.filter(day=today).count() == 2  # the test world has two grids
+
+
+def test_grid_staff_read_the_briefing_of_their_grids_only(day_world, login):
+    w = day_world
+    add_problem(w.users["grid_leader"], w.community, w.grid1, "独居老人无人照看")
+    add_problem(w.users["command_post"], w.community, w.grid2, "第二网格缺少采样人员")
+    briefing = issue_briefing(w.users["command_post"], w.community)
+    client = login(w.users["grid_leader"])
+    page = client.get(f"/dashboard/briefings/{briefing.pk}/").content.decode()
+    assert "第一网格" in page and "第二网格" not in page
+    assert "独居老人无人照看" in page and "第二网格缺少采样人员" not in page
+    text = client.get(f"/dashboard/briefings/{briefing.pk}/text/").content.decode()
+    # The overall figures are the sum over their grid: 2 residents, not the community's 3.
+    with translation.override("en"):
+        assert render.community_figures(render.for_viewer(briefing, {w.grid1.pk}))["persons"] == 2
+    assert "第二网格" not in text
+    listing = client.get(f"/dashboard/c/{w.community.pk}/briefings/").content.decode()
+    assert f"/dashboard/briefings/{briefing.pk}/" in listing and "fk-issue-form" not in listing
+    # The command post reads it whole; a sampler of the community not at all.
+    assert "第二网格" in login(w.users["command_post"]).get(f"/dashboard/briefings/{briefing.pk}/").content.decode()
+    assert login(w.users["sampler"]).get(f"/dashboard/briefings/{briefing.pk}/").status_code in (403, 404)
+
+
+def test_a_failed_briefing_job_says_why(day_world, monkeypatch):
+    from fangkong.dashboard import services
+    from fangkong.dashboard.models import BriefingJob
+
+    job = BriefingJob.objects.create(community=day_world.community, day=dt.date.today(),
+                                     asked_by=day_world.users["command_post"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(services, "issue_briefing", broken)
+    with pytest.raises(RuntimeError):
+        services.run_briefing_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("failed", "磁盘已满")
+    assert not Briefing.objects.exists()
+
+
+def test_the_scheduler_issues_only_the_communities_named(day_world):
+    call_command("issue_briefing", day_world.other_community.code, stdout=io.StringIO())
+    assert list(Briefing.objects.values_list("community", flat=True)) == [day_world.other_community.pk]
+
+
+def test_grid_staff_raise_problems_of_a_grid_not_the_command_posts(day_world):
+    with pytest.raises(DashboardError) as refused:
+        add_problem(day_world.users["grid_leader"], day_world.community, None, "缺人手")
+    assert refused.value.code == "no_grid" and not Problem.objects.exists()
+    assert add_problem(day_world.users["command_post"], day_world.community, None, "统筹调配").grid is None

@@ -1,6 +1,6 @@
 import pytest
 
-from fangkong.dashboard.models import Briefing, Problem
+from fangkong.dashboard.models import Briefing, BriefingJob, Problem
 from fangkong.dashboard.services import issue_briefing
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +55,21 @@ def test_grid_leader_adds_a_problem_in_the_form(day_world, login):
     assert client.post(url, {"grid": day_world.grid2.pk, "text": "x"}).status_code == 404
 
 
-def test_command_post_issues_and_opens_the_briefing(day_world, login):
+def test_command_post_issues_and_opens_the_briefing(day_world, login, django_capture_on_commit_callbacks):
     client = login(day_world.users["command_post"])
-    response = client.post(f"/dashboard/c/{day_world.community.pk}/briefings/", {"tomorrow": "继续摸排"}, follow=True)
+    url = f"/dashboard/c/{day_world.community.pk}/briefings/"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        asked = client.post(url, {"tomorrow": "继续摸排"})
+    # Generated in the background: the page waits on the job, which refreshes itself.
+    job = BriefingJob.objects.get()
+    assert asked["Location"] == f"/dashboard/briefing-jobs/{job.pk}/" and len(queued) == 1
+    assert not Briefing.objects.exists()
+    waiting = client.get(asked["Location"]).content.decode()
+    assert 'hx-trigger="every 2s"' in waiting and 'data-status="pending"' in waiting
+    queued[0]()  # the task runs (Celery, a thread, or here)
+    response = client.get(asked["Location"], follow=True)
     briefing = Briefing.objects.get()
+    assert BriefingJob.objects.get().status == "done"
     assert response.redirect_chain[-1][0] == f"/dashboard/briefings/{briefing.pk}/"
     page = response.content.decode()
     assert "继续摸排" in page
@@ -92,5 +103,35 @@ def test_a_figure_over_the_days_of_the_briefings(day_world, login, today):
     data = client.get(f"/dashboard/c/{day_world.community.pk}/trend.json?figure=persons").json()
     assert data["values"] == [3, 4] and data["days"][-1] == today.isoformat()
     assert client.get(f"/dashboard/c/{day_world.community.pk}/trend.json?figure=nope").status_code == 400
+    # Grid staff: the sum over their grids (grid 1: 张三, 李四 and the newcomer), never the others'.
     assert login(day_world.users["grid_leader"]).get(
-        f"/dashboard/c/{day_world.community.pk}/trend.json").json()["values"] == []  # briefings: whole community
+        f"/dashboard/c/{day_world.community.pk}/trend.json").json()["values"] == [2, 3]
+
+
+def test_wall_mode_has_large_tiles_and_a_board_by_grid(day_world, login):
+    w = day_world
+    client = login(w.users["command_post"])
+    assert f'href="/dashboard/c/{w.community.pk}/wall/"' in client.get("/dashboard/").content.decode()
+    page = client.get(f"/dashboard/c/{w.community.pk}/wall/").content.decode()
+    assert 'class="fk-wall-page"' in page and "dashboard/wall.js" in page and "<script>" not in page
+    assert 'data-every="30"' in page and f'data-json="/dashboard/c/{w.community.pk}/figures.json?wall=1"' in page
+    # Each grid's cell opens that grid's list, and the list leads back to the wall.
+    link = f"/dashboard/c/{w.community.pk}/list/?figure=seals_broken&amp;grid={w.grid2.pk}&amp;from=wall"
+    assert link in page
+    back = client.get(link.replace("&amp;", "&")).content.decode()
+    assert f'href="/dashboard/c/{w.community.pk}/wall/"' in back
+    data = client.get(f"/dashboard/c/{w.community.pk}/figures.json?wall=1").json()
+    assert all("from=wall" in t["url"] for g in data["columns"][0]["groups"] for t in g["tiles"] if t["url"])
+
+
+def test_district_wall_is_by_community(day_world, login):
+    page = login(day_world.users["district_viewer"]).get("/dashboard/wall/").content.decode()
+    assert "潯美社区" in page and "金沙社区" in page and "第一网格" not in page
+    assert login(day_world.users["sampler"]).get("/dashboard/wall/").status_code == 404
+
+
+def test_grid_leader_is_not_offered_the_command_posts_own_problems(day_world, login):
+    url = f"/dashboard/c/{day_world.community.pk}/problems/"
+    option = '<option value="">'
+    assert option not in login(day_world.users["grid_leader"]).get(url).content.decode()
+    assert option in login(day_world.users["command_post"]).get(url).content.decode()

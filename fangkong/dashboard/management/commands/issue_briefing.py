@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("codes", nargs="*", help="community codes (all when none)")
         parser.add_argument("--day", help="YYYY-MM-DD (today when omitted)")
 
-    def handle(self, *codes, day=None, **options):
+    def handle(self, *args, codes=(), day=None, **options):
         try:
             day = dt.date.fromisoformat(day) if day else None
         except ValueError:

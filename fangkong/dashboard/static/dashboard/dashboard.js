@@ -19,7 +19,9 @@
   }
 
   function refresh() {
-    fetch(root.dataset.json + window.location.search, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    var url = root.dataset.json, extra = window.location.search.replace(/^\?/, "");
+    if (extra) { url += (url.indexOf("?") < 0 ? "?" : "&") + extra; }  // the wall's ?wall=1 and a ?day=
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
       .then(function (data) {
         data.total.groups.forEach(function (group) { put("total", group.tiles); });
