@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.lib import phone as phone_lib
 
+from .addresses import rooms_at
 from .models import Building, CareTag, Entrance, Household, IdType, Person
 from .services import check_identity, room_taken_message
 
@@ -144,10 +145,16 @@ class MoveForm(forms.Form):
             if not room:
                 self.add_error("room", _("Enter the room in building %(door)s.") % {"door": building.door_number})
                 return data
-            household = Household.objects.filter(building=building, room=room).first()
-            if household is None:
+            found = list(rooms_at(Household.objects.select_related("entrance"), building, room)[:5])
+            household = found[0] if len(found) == 1 else None
+            if not found:
                 self.add_error("room", _("Building %(door)s has no room %(room)s. Add the household first.")
                                % {"door": building.door_number, "room": room})
+            elif household is None:
+                self.add_error("room", _("Building %(door)s has a room %(room)s in more than one entrance "
+                                         "(%(entrances)s): type the entrance too, as 2-%(room)s.")
+                               % {"door": building.door_number, "room": room,
+                                  "entrances": "、".join(sorted(str(h.entrance) for h in found))})
             data["household"] = household
         return data
 

@@ -44,7 +44,8 @@ def test_a_ledger_with_301_in_two_entrances_makes_two_households_and_again_chang
     command = world.users["command_post"]
     result = import_people(path, world.community, command, create_places=True)
     assert (result.created, result.reported, result.households_created) == (3, 0, 2), result.refusals
-    households = Household.objects.filter(community=world.community, building__door_number="3").select_related("entrance")
+    households = (Household.objects.filter(community=world.community, building__door_number="3")
+                  .select_related("entrance"))
     assert sorted((h.entrance.number, h.room) for h in households) == [("1", "301"), ("2", "301")]
     one = Person.objects.get(name="林一").household
     assert Person.objects.get(name="林三").household == one
@@ -112,7 +113,7 @@ def test_a_places_sheet_without_the_estate_for_a_door_in_two_estates_is_refused(
     assert result.refused == 1 and result.refusals[0]["code"] == "estate.ambiguous"
 
 
-# --- form and service (the API: tests/api/test_places.py) ---------------------------------------------------------------------------
+# --- form and service (the API: tests/api/test_places.py) --------------------------------------
 
 
 def test_the_form_refuses_a_room_twice_in_one_entrance_and_takes_it_in_another(login, world, two_entrances):
@@ -136,3 +137,31 @@ def test_the_service_refuses_a_duplicate_room_within_one_entrance(world, two_ent
     with pytest.raises(services.ServiceError) as refused:
         services.create_household(actor, world.building_a, {"entrance": one, "room": "301"})
     assert refused.value.field == "room"
+
+
+# --- finding a room as typed ------------------------------------------------------------------
+
+
+def test_search_and_the_move_form_tell_the_two_301s_apart(world, two_entrances):
+    from fangkong.core.addresses import rooms_at
+    from fangkong.core.forms import MoveForm
+
+    one, two = two_entrances
+    upstairs = {e: Household.objects.create(community=world.community, building=world.building_a, entrance=e,
+                                            room="301") for e in (one, two)}
+    people = {e: Person.objects.create(community=world.community, household=h, name=f"住户{e.number}")
+              for e, h in upstairs.items()}
+    found = set(Person.objects.filter(community=world.community).search("564-2-301"))
+    assert found == {people[two]}
+    assert list(rooms_at(Household.objects.all(), world.building_a, "2-301")) == [upstairs[two]]
+    assert list(rooms_at(Household.objects.all(), world.building_a, "1单元301")) == [upstairs[one]]
+    assert set(rooms_at(Household.objects.all(), world.building_a, "301")) == set(upstairs.values())
+    buildings = Building.objects.filter(pk=world.building_a.pk)
+    ambiguous = MoveForm({"building": world.building_a.pk, "room": "301"}, buildings=buildings)
+    assert not ambiguous.is_valid() and "room" in ambiguous.errors
+    moved = MoveForm({"building": world.building_a.pk, "room": "2-301"}, buildings=buildings)
+    assert moved.is_valid(), moved.errors
+    assert moved.cleaned_data["household"] == upstairs[two]
+    # The room in no entrance is still found by its number alone.
+    plain = MoveForm({"building": world.building_a.pk, "room": "101"}, buildings=buildings)
+    assert plain.is_valid() and plain.cleaned_data["household"] == world.household_a1
