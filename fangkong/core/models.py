@@ -283,6 +283,9 @@ class Household(models.Model):
         ]
 
     def __str__(self):
+        # 3-2-301 where the room is in an entrance (rooms are numbered per entrance), as search reads it.
+        if self.entrance_id:
+            return f"{self.building.door_number}-{self.entrance.number}-{self.room}"
         return f"{self.building.door_number}-{self.room}"
 
     @property

@@ -165,3 +165,11 @@ def test_search_and_the_move_form_tell_the_two_301s_apart(world, two_entrances):
     # The room in no entrance is still found by its number alone.
     plain = MoveForm({"building": world.building_a.pk, "room": "101"}, buildings=buildings)
     assert plain.is_valid() and plain.cleaned_data["household"] == world.household_a1
+
+
+def test_a_household_in_an_entrance_is_named_as_search_reads_it(world, two_entrances):
+    one, _two = two_entrances
+    household = Household.objects.create(community=world.community, building=world.building_a, entrance=one,
+                                         room="301")
+    assert str(household) == "564-1-301"
+    assert str(world.household_a1) == "564-101"

@@ -971,6 +971,8 @@ class _Importer:
     @staticmethod
     def _label(obj):
         if isinstance(obj, Household):
+            if obj.entrance_id:
+                return f"{obj.building.door_number}-{obj.entrance.number}-{obj.room}"
             return f"{obj.building.door_number}-{obj.room}"
         return str(obj)
 
