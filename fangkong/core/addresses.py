@@ -87,3 +87,27 @@ def household_q(address: Address, prefix: str = "") -> Q:
     if address.room:
         condition &= Q(**{f"{prefix}room": address.room})
     return condition
+
+
+_ROOM_IN_ENTRANCE = re.compile(rf"^(?P<entrance>{_TOKEN})\s*(?:-|单元|單元)\s*(?P<room>{_TOKEN})\s*(?:室|号)?$")
+
+
+def rooms_at(households, building, text: str):
+    """The households of ``building`` (within the ``households`` queryset) a typed room means.
+    Rooms are numbered per entrance: "301" is the room 301 in no entrance, or else 301 of any
+    entrance (more than one when two entrances have a 301); "2-301" and "2单元301" are 301 of
+    entrance 2. A room whose stored number is the text itself ("2-301") is found first."""
+    text = " ".join((text or "").split())
+    here = households.filter(building=building)
+    exact = here.filter(room=text)
+    bare = exact.filter(entrance__isnull=True)
+    if bare.exists():
+        return bare
+    if exact.exists():
+        return exact
+    match = _ROOM_IN_ENTRANCE.match(text)
+    if match:
+        number = match["entrance"]
+        return here.filter(room=match["room"]).filter(Q(entrance__number=number)
+                                                      | Q(entrance__number=f"{number}单元"))
+    return exact

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.lib import phone as phone_lib
 
-from .models import Building, CareTag, Household, IdType, Person
-from .services import check_identity
+from .addresses import rooms_at
+from .models import Building, CareTag, Entrance, Household, IdType, Person
+from .services import check_identity, room_taken_message
 
 
 class PersonForm(forms.ModelForm):
@@ -89,12 +90,17 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
-        fields = ["room", "floor", "status", "control_status", "note"]
-        help_texts = {"control_status": _("Empty: as the building.")}
+        fields = ["entrance", "room", "floor", "status", "control_status", "note"]
+        help_texts = {"control_status": _("Empty: as the building."),
+                      "entrance": _("Rooms are numbered per entrance: 1单元 301 and 2单元 301 are two flats.")}
 
     def __init__(self, *args, building=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.building = building or self.instance.building
+        entrances = Entrance.objects.filter(building=self.building)
+        self.fields["entrance"].queryset = entrances
+        if not entrances.exists():
+            del self.fields["entrance"]  # a building of one door: nothing to choose
         if self.instance.pk:
             self.initial["version"] = self.instance.version
         for field in self.fields.values():
@@ -105,13 +111,17 @@ class HouseholdForm(forms.ModelForm):
         room = self.cleaned_data["room"].strip()
         if not room:
             raise ValidationError(_("Enter the room."))
-        others = Household.objects.filter(building=self.building, room=room)
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError(_("Building %(door)s already has a room %(room)s."),
-                                  params={"door": self.building.door_number, "room": room})
         return room
+
+    def clean(self):
+        data = super().clean()
+        room = data.get("room")
+        if room:
+            entrance = data.get("entrance") if "entrance" in self.fields else self.instance.entrance
+            message = room_taken_message(self.building, entrance, room, exclude_pk=self.instance.pk)
+            if message:
+                self.add_error("room", message)
+        return data
 
 
 class MoveForm(forms.Form):
@@ -135,10 +145,16 @@ class MoveForm(forms.Form):
             if not room:
                 self.add_error("room", _("Enter the room in building %(door)s.") % {"door": building.door_number})
                 return data
-            household = Household.objects.filter(building=building, room=room).first()
-            if household is None:
+            found = list(rooms_at(Household.objects.select_related("entrance"), building, room)[:5])
+            household = found[0] if len(found) == 1 else None
+            if not found:
                 self.add_error("room", _("Building %(door)s has no room %(room)s. Add the household first.")
                                % {"door": building.door_number, "room": room})
+            elif household is None:
+                self.add_error("room", _("Building %(door)s has a room %(room)s in more than one entrance "
+                                         "(%(entrances)s): type the entrance too, as 2-%(room)s.")
+                               % {"door": building.door_number, "room": room,
+                                  "entrances": "、".join(sorted(str(h.entrance) for h in found))})
             data["household"] = household
         return data
 

@@ -273,9 +273,19 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["building__door_sort", "room_sort"]
-        constraints = [models.UniqueConstraint("building", "room", name="household_unique_room")]
+        # A room number is unique within its entrance (3号楼 1单元 301 and 2单元 301 are two flats);
+        # rooms in no entrance share the building's numbering. Two constraints: NULLs never collide.
+        constraints = [
+            models.UniqueConstraint("building", "room", condition=Q(entrance__isnull=True),
+                                    name="household_unique_room_without_entrance"),
+            models.UniqueConstraint("building", "entrance", "room", condition=Q(entrance__isnull=False),
+                                    name="household_unique_room_in_entrance"),
+        ]
 
     def __str__(self):
+        # 3-2-301 where the room is in an entrance (rooms are numbered per entrance), as search reads it.
+        if self.entrance_id:
+            return f"{self.building.door_number}-{self.entrance.number}-{self.room}"
         return f"{self.building.door_number}-{self.room}"
 
     @property

@@ -38,7 +38,7 @@ from .models import (
 MASKERS = {"id_number": mask_id, "phone": mask_phone, "landlord_phone": mask_phone}
 PERSON_FIELDS = ["name", "id_type", "id_number", "sex", "birth_date", "phone", "residency", "relation",
                  "occupation", "workplace", "note", "free_labels"]
-HOUSEHOLD_FIELDS = ["room", "floor", "status", "control_status", "note"]
+HOUSEHOLD_FIELDS = ["entrance", "room", "floor", "status", "control_status", "note"]
 
 
 class StaleEdit(ServiceError):
@@ -298,10 +298,39 @@ def may_reveal(user, person: Person) -> bool:
 
 
 @transaction.atomic
+def same_room(building, entrance, room: str, exclude_pk=None):
+    """The households of ``building`` that already have ``room`` in the same entrance (or, with
+    no entrance, among the building's rooms in no entrance): rooms are numbered per entrance."""
+    others = Household.objects.filter(building=building, room=(room or "").strip())
+    others = others.filter(entrance__isnull=True) if entrance is None else others.filter(entrance=entrance)
+    return others.exclude(pk=exclude_pk) if exclude_pk else others
+
+
+def check_household_place(building, entrance, room: str, exclude_pk=None):
+    """Refuse an entrance of another building, or a room its entrance (or building) already has."""
+    if entrance is not None and entrance.building_id != building.pk:
+        raise ServiceError(_("Entrance %(entrance)s is not in building %(door)s.")
+                           % {"entrance": entrance, "door": building.door_number}, field="entrance")
+    message = room_taken_message(building, entrance, room, exclude_pk)
+    if message:
+        raise ServiceError(message, code="duplicate_room", field="room")
+
+
+def room_taken_message(building, entrance, room: str, exclude_pk=None) -> str:
+    """What to tell a user giving a room the building (or its entrance) already has; "" if none."""
+    if not same_room(building, entrance, room, exclude_pk).exists():
+        return ""
+    if entrance is None:
+        return _("Building %(door)s already has a room %(room)s.") % {"door": building.door_number, "room": room}
+    return (_("Building %(door)s, %(entrance)s, already has a room %(room)s.")
+            % {"door": building.door_number, "entrance": entrance, "room": room})
+
+
 def create_household(actor, building: Building, data: dict) -> Household:
     require(actor, can.CREATE_HOUSEHOLD, building)
     household = Household(community_id=building.community_id, building=building,
                           **{k: v for k, v in data.items() if k in HOUSEHOLD_FIELDS})
+    check_household_place(building, household.entrance, household.room)
     household.save()
     audit(actor, AuditAction.CREATE, household,
           changes=_diff({}, {k: getattr(household, k) for k in HOUSEHOLD_FIELDS}))
@@ -319,6 +348,8 @@ def update_household(actor, household: Household, data: dict, expected_version: 
     for name, value in data.items():
         if name in HOUSEHOLD_FIELDS:
             setattr(current, name, value)
+    if "room" in data or "entrance" in data:
+        check_household_place(current.building, current.entrance, current.room, exclude_pk=current.pk)
     changes = _diff(before, {k: getattr(current, k) for k in HOUSEHOLD_FIELDS})
     if not changes:
         return current

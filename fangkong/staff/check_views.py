@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.actions import NotAllowed
+from fangkong.core.addresses import rooms_at
 from fangkong.core.middleware import wants_json
 from fangkong.core.models import Building, Household
 
@@ -56,16 +57,20 @@ def spot_checks(request):
         post = request.POST
         door = post.get("door", "").strip()
         building = Building.objects.visible_to(request.user).filter(community=community, door_number=door).first()
-        household = None
+        household, found = None, []
         if building is not None and post.get("room", "").strip():
-            household = Household.objects.visible_to(request.user).filter(
-                building=building, room=post["room"].strip()).first()
+            # Rooms are numbered per entrance: "301" in a building with two 301s is no one room.
+            found = list(rooms_at(Household.objects.visible_to(request.user), building, post["room"])[:2])
+            household = found[0] if len(found) == 1 else None
         target = {"building": building if household is None else None, "household": household,
                   "post": Post.objects.visible_to(request.user).filter(pk=post.get("post") or 0).first(),
                   "worker": Worker.objects.visible_to(request.user).filter(pk=post.get("worker") or 0).first()}
         try:
             if door and building is None:
                 raise StaffError(_("Building: no building with this door number."), code="no_building", field="door")
+            if len(found) > 1:
+                raise StaffError(_("Room: this building has it in more than one entrance; type the entrance "
+                                   "too, as 2-301."), code="ambiguous_room", field="room")
             if post.get("room", "").strip() and household is None:
                 raise StaffError(_("Room: no such room in this building."), code="no_household", field="room")
             checks.record_spot_check(

@@ -1,4 +1,4 @@
-from fangkong.core.models import AuditAction, AuditEntry, Building, Household, Person
+from fangkong.core.models import AuditAction, AuditEntry, Building, Entrance, Household, Person
 from tests.api.helpers import post
 
 
@@ -55,6 +55,26 @@ def test_create_household_with_taken_room_is_400(as_user, world):
     response = post(as_user("command_post"), "/api/households/", {"building": world.building_a.pk, "room": "101"})
     assert response.status_code == 400
     assert "room" in response.json()["fields"]
+
+
+def test_the_api_refuses_a_room_twice_in_one_entrance_and_takes_it_in_another(as_user, world):
+    one = Entrance.objects.create(community=world.community, building=world.building_a, number="1")
+    two = Entrance.objects.create(community=world.community, building=world.building_a, number="2")
+    client = as_user("command_post")
+    body = {"building": world.building_a.pk, "entrance": one.pk, "room": "301"}
+    assert post(client, "/api/households/", body).status_code == 201
+    again = post(client, "/api/households/", body)
+    assert again.status_code == 400 and "room" in again.json()["fields"]
+    other = post(client, "/api/households/", {**body, "entrance": two.pk})
+    assert other.status_code == 201, other.json()
+    assert other.json()["entrance"] == two.pk
+    # Moving the second into the first entrance would make a duplicate.
+    moved = post(client, f"/api/households/{other.json()['id']}/", {"entrance": one.pk, "version": 1}, "patch")
+    assert moved.status_code == 400 and "room" in moved.json()["fields"]
+    # An entrance of another building is refused.
+    foreign = Entrance.objects.create(community=world.community, building=world.building_b, number="1")
+    response = post(client, "/api/households/", {**body, "room": "401", "entrance": foreign.pk})
+    assert response.status_code == 400 and "entrance" in response.json()["fields"]
 
 
 def test_update_household_with_version(as_user, world):

@@ -100,14 +100,6 @@ def test_an_address_column_stands_for_the_building_and_room_columns(world, tmp_p
         import_people(path, world.community, world.users["command_post"])
 
 
-def test_a_room_already_in_another_entrance_is_refused(world, tmp_path):
-    entrance = Entrance.objects.create(community=world.community, building=world.building_a, number="1")
-    Household.objects.filter(building=world.building_a, room="101").update(entrance=entrance)
-    path = write_csv(tmp_path / "a.csv", [["周一", "564-2-101"]], header=["姓名", "地址"])
-    result = import_people(path, world.community, world.users["command_post"], create_places=True)
-    assert result.created == 0 and result.reported == 1
-
-
 def test_an_export_names_the_estate_and_entrance_and_imports_back_unchanged(world, tmp_path):
     from fangkong.registry.ledger.exporter import ExportScope, export_people
 

@@ -45,7 +45,7 @@ def test_a_new_community_gets_its_grids_units_buildings_and_rooms(world, tmp_pat
         "幸福楼", "蔡建国", "13800138000", 6)
     assert building.is_rental
     assert sorted(building.households.values_list("room", flat=True)) == ["101", "102"]
-    assert result.created == {"grid": 1, "unit": 1, "building": 2, "household": 2}
+    assert result.created == {"grid": 1, "unit": 1, "building": 2, "household": 2, "estate": 0, "entrance": 0}
     assert AuditEntry.objects.filter(object_type="building", action=AuditAction.CREATE).count() == 2
 
 
@@ -130,7 +130,7 @@ def test_the_export_masks_landlord_phones_and_reads_back_unchanged(world, tmp_pa
     out = tmp_path / "out.xlsx"
     export_places(world.users["command_post"], world.community, out=out)
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADER
+    assert list(rows[0]) == [*HEADER, "小区", "单元"]
     row_17 = next(r for r in rows if r[2] == "17")
     assert row_17[5] == "139****5678" and row_17[3] == "'=HYPERLINK(1)"
     assert not any("13912345678" in str(cell) for row in rows for cell in row)

@@ -17,6 +17,7 @@ from fangkong.core.models import (
     Building,
     CareTag,
     Community,
+    Entrance,
     Estate,
     Grid,
     Household,
@@ -126,13 +127,16 @@ class BuildingSerializer(serializers.ModelSerializer):
 class HouseholdSerializer(serializers.ModelSerializer):
     building = ScopedRelatedField(Building, help_text=_("Set on create; cannot change."))
     door_number = serializers.CharField(source="building.door_number", read_only=True)
+    entrance = ScopedRelatedField(Entrance, required=False, allow_null=True,
+                                  help_text=_("The building's entrance (单元), if it has them: rooms are numbered "
+                                              "per entrance."))
     effective_control_status = serializers.CharField(read_only=True)
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
 
     class Meta:
         model = Household
-        fields = ["id", "community", "building", "door_number", "room", "floor", "status", "control_status",
-                  "effective_control_status", "note", "version"]
+        fields = ["id", "community", "building", "door_number", "entrance", "room", "floor", "status",
+                  "control_status", "effective_control_status", "note", "version"]
         read_only_fields = ["community"]
         validators = []
 
@@ -149,11 +153,14 @@ class HouseholdSerializer(serializers.ModelSerializer):
             refuse_change(attrs, instance, ["building"], _("A household cannot move to another building."))
         building = attrs.get("building", getattr(instance, "building", None))
         room = attrs.get("room", getattr(instance, "room", None))
-        same_room = Household.objects.filter(building=building, room=room)
-        if instance is not None:
-            same_room = same_room.exclude(pk=instance.pk)
-        if same_room.exists():
-            raise serializers.ValidationError({"room": [_("This building already has this room.")]})
+        entrance = attrs.get("entrance", getattr(instance, "entrance", None))
+        if entrance is not None and building is not None and entrance.building_id != building.pk:
+            raise serializers.ValidationError({"entrance": [_("This entrance is in another building.")]})
+        if building is not None and services.same_room(building, entrance, room,
+                                                       getattr(instance, "pk", None)).exists():
+            message = (_("This building already has this room.") if entrance is None
+                       else _("This entrance already has this room."))
+            raise serializers.ValidationError({"room": [message]})
         return attrs
 
     def create(self, validated_data):

@@ -629,20 +629,46 @@ class _Importer:
             self.result.buildings_created += len(created)
         self._landlords(kept)
         kept = self._entrances(kept)
-        # Households of the chunk, existing and new.
+        # Households of the chunk, existing and new, by (building, entrance or None, room): rooms
+        # are numbered per entrance (3号楼 1单元 301 and 2单元 301 are two flats).
         wanted = {(row.building_obj.pk, columns.place_key(row.room, room=True)) for row in kept}
         rooms = {row.room for row in kept} | {room for _bid, room in wanted}
-        households = {}
+        households, by_room = {}, {}
         # The conditions in the order the ORM's keyword arguments would give (sorted by name).
         buildings = {b for b, _r in wanted}
         for household in (Household.objects.filter(values_in("building_id", buildings), community=community)
-                          .filter(values_in("room", rooms)).order_by()):
-            households.setdefault((household.building_id, columns.place_key(household.room, room=True)), household)
+                          .filter(values_in("room", rooms)).order_by("pk")):
+            room_key = columns.place_key(household.room, room=True)
+            households.setdefault((household.building_id, household.entrance_id, room_key), household)
+            by_room.setdefault((household.building_id, room_key), []).append(household)
         missing = {}
         result = []
         for row in kept:
-            key = (row.building_obj.pk, columns.place_key(row.room, room=True))
+            room_key = columns.place_key(row.room, room=True)
+            entrance_id = row.entrance_obj.pk if row.entrance_obj is not None else None
+            key = (row.building_obj.pk, entrance_id, room_key)
             household = households.get(key) or missing.get(key)
+            if household is None and entrance_id is None:
+                # No entrance given: the room of that number in the building's only entrance that has one.
+                found = [h for h in by_room.get((row.building_obj.pk, room_key), []) if h.entrance_id]
+                if len(found) > 1:
+                    self.reject(row.number, row.cells, [
+                        _("Room %(room)s of building %(door)s is in more than one entrance (%(entrances)s): "
+                          "give the entrance.") % {"room": row.room, "door": row.building_obj.door_number,
+                                                   "entrances": "、".join(sorted(str(h.entrance) for h in found))}])
+                    continue
+                household = found[0] if found else None
+            elif household is None:
+                # The room on file without an entrance: the ledger tells which entrance it is in.
+                bare = households.get((row.building_obj.pk, None, room_key))
+                if bare is not None and bare.pk is not None:
+                    household = bare
+                    household.entrance = row.entrance_obj
+                    Household.objects.filter(pk=household.pk).update(entrance=row.entrance_obj)
+                    self._audit([(AuditAction.CHANGE, "household", household.pk, self._label(household), None,
+                                  ["entrance"], {"entrance": ["", str(row.entrance_obj)]})])
+                    del households[(row.building_obj.pk, None, room_key)]
+                    households[key] = household
             if household is None:
                 if not self.create_places:
                     self.reject(row.number, row.cells, [
@@ -650,21 +676,11 @@ class _Importer:
                           "“create missing buildings and households”).")
                         % {"room": row.room, "door": row.building_obj.door_number}])
                     continue
-                household = Household(community=community, building=row.building_obj, room=key[1],
-                                      floor=floor_of(key[1]), entrance=row.entrance_obj)
+                household = Household(community=community, building=row.building_obj, room=room_key,
+                                      floor=floor_of(room_key), entrance=row.entrance_obj)
                 missing[key] = household
-            elif row.entrance_obj is not None and household.entrance_id != row.entrance_obj.pk:
-                if household.entrance_id is not None:
-                    self.reject(row.number, row.cells, [
-                        _("Room %(room)s of building %(door)s is in %(actual)s, not in %(entrance)s.")
-                        % {"room": row.room, "door": row.building_obj.door_number,
-                           "actual": household.entrance, "entrance": row.entrance_obj}])
-                    continue
-                if household.pk is not None:
-                    household.entrance = row.entrance_obj
-                    Household.objects.filter(pk=household.pk).update(entrance=row.entrance_obj)
-                    self._audit([(AuditAction.CHANGE, "household", household.pk, self._label(household), None,
-                                  ["entrance"], {"entrance": ["", str(row.entrance_obj)]})])
+                if entrance_id is not None:
+                    by_room.setdefault((row.building_obj.pk, room_key), []).append(household)
             row.household = household
             result.append(row)
         if missing:
@@ -955,6 +971,8 @@ class _Importer:
     @staticmethod
     def _label(obj):
         if isinstance(obj, Household):
+            if obj.entrance_id:
+                return f"{obj.building.door_number}-{obj.entrance.number}-{obj.room}"
             return f"{obj.building.door_number}-{obj.room}"
         return str(obj)
 

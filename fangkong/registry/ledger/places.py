@@ -27,7 +27,7 @@ from openpyxl.styles import Font
 
 from fangkong.core import services
 from fangkong.core.actions import require
-from fangkong.core.models import AuditAction, AuditEntry, Building, Grid, Household, Unit
+from fangkong.core.models import AuditAction, AuditEntry, Building, Entrance, Estate, Grid, Household, Unit
 from fangkong.lib import phone as phone_lib
 from fangkong.lib import sheets, vocab
 from fangkong.lib.masking import mask_phone
@@ -48,13 +48,17 @@ SYNONYMS = {
     "landlord_phone": ["房东电话", "房东手机", "房东联系电话", "landlord_phone", "landlord phone"],
     "floors": ["层数", "楼层数", "总层数", "floors"],
     "room": ["房号", "房间号", "室", "户号", "room"],
+    # 小区 and 单元, as the people ledger reads them (小區/單元 too): each estate numbers its own
+    # buildings, each entrance its own rooms (3号楼 1单元 301 and 2单元 301 are two flats).
+    "estate": columns.SYNONYMS["estate"],
+    "entrance": columns.SYNONYMS["entrance"],
 }
 ORDER = list(SYNONYMS)
 FIELD_LABELS = {
     "grid": gettext_lazy("grid"), "unit": gettext_lazy("unit"), "building": gettext_lazy("building"),
     "building_name": gettext_lazy("name"), "landlord": gettext_lazy("landlord"),
     "landlord_phone": gettext_lazy("landlord's phone"), "floors": gettext_lazy("floors"),
-    "room": gettext_lazy("room"),
+    "room": gettext_lazy("room"), "estate": gettext_lazy("estate"), "entrance": gettext_lazy("entrance"),
 }
 HEADER_SEARCH_ROWS = 30
 MAX_FLOORS = 200
@@ -88,7 +92,8 @@ class PlacesResult:
     taken: int = 0
     refused: int = 0
     unchanged: int = 0
-    created: dict = field(default_factory=lambda: {"grid": 0, "unit": 0, "building": 0, "household": 0})
+    created: dict = field(default_factory=lambda: {"grid": 0, "unit": 0, "building": 0, "household": 0,
+                                                   "estate": 0, "entrance": 0})
     buildings_changed: int = 0
     dry_run: bool = False
     header_row: int = 0
@@ -105,6 +110,8 @@ class PlacesResult:
                  % {"rows": self.rows, "taken": self.taken, "refused": self.refused, "warnings": len(self.warnings)},
                  _("New grids %(grid)d, units %(unit)d, buildings %(building)d, rooms %(household)d; "
                    "buildings changed %(changed)d.") % {**self.created, "changed": self.buildings_changed}]
+        if self.created["estate"] or self.created["entrance"]:
+            lines.append(_("New estates %(estate)d, entrances %(entrance)d.") % self.created)
         if self.rows and not self.changed_anything and not self.refused:
             lines.append(_("Nothing changed: everything in this file is already on record."))
         if self.dry_run:
@@ -193,10 +200,28 @@ class _PlacesImporter:
             self.grids[_grid_key(grid.name)] = grid
             self.grids.setdefault(str(grid.number), grid)
         self.units = {(u.grid_id, _grid_key(u.name)): u for u in Unit.objects.filter(community=community)}
-        self.buildings = {columns.place_key(b.door_number): b for b in Building.objects.filter(community=community)}
-        self.rooms = {(h.building_id, columns.place_key(h.room, room=True))
-                      for h in Household.objects.filter(community=community)}
+        self.estates = {columns.estate_key(e.name): e for e in Estate.objects.filter(community=community)}
+        # Buildings by (estate id or None, door); a door without an estate finds the building of
+        # that number in no estate, or the only one in any estate (as the people ledger does).
+        self.buildings, self.doors = {}, {}
+        for building in Building.objects.filter(community=community):
+            self._remember(building)
+        self.entrances = {(e.building_id, columns.entrance_key(e.number)): e
+                          for e in Entrance.objects.filter(community=community)}
+        # Rooms by (building, entrance or None, room): rooms are numbered per entrance.
+        self.rooms, self.rooms_in_entrances = {}, set()
+        for household in Household.objects.filter(community=community):
+            room = columns.place_key(household.room, room=True)
+            self.rooms[(household.building_id, household.entrance_id, room)] = household
+            if household.entrance_id:
+                self.rooms_in_entrances.add((household.building_id, room))
         self.building_rows: dict[int, int] = {}  # building pk -> the row that set its fields
+
+    def _remember(self, building):
+        key = columns.place_key(building.door_number)
+        self.buildings[(building.estate_id, key)] = building
+        if building.estate_id:
+            self.doors.setdefault(key, []).append(building)
 
     def _column(self, name):
         index = self.mapping.get(name)
@@ -218,6 +243,12 @@ class _PlacesImporter:
 
         door = " ".join(text.get("building", "").split())
         room = " ".join(text.get("room", "").split())
+        estate_text = " ".join(columns.simplify(text.get("estate", "")).split())
+        entrance_text = text.get("entrance", "").strip()
+        if len(estate_text) > 100:
+            refuse("estate", "too_long", _("longer than %(limit)d characters") % {"limit": 100})
+        if len(entrance_text) > 20:
+            refuse("entrance", "too_long", _("longer than %(limit)d characters") % {"limit": 20})
         if not door:
             refuse("building", "missing", _("missing"))
         elif len(door) > 40:
@@ -247,21 +278,16 @@ class _PlacesImporter:
                 warn("floors", "unreadable", _("“%(value)s” is not a number of floors") % {"value": text["floors"]})
         building = None
         if not refusals:
-            building = self._building(door, grid_text, text.get("unit", ""), values, number, refuse, warn)
+            building = self._building(door, estate_text, grid_text, text.get("unit", ""), values, number,
+                                      refuse, warn)
         if refusals:
             self.result.refused += 1
             self.result.refusals.extend(refusals)
             self.report.add(number, cells, "；".join(f"{r['column']}: {r['message']}" for r in refusals))
             return
+        entrance = self._entrance(building, entrance_text) if entrance_text else None
         if room:
-            key = (building.pk, columns.place_key(room, room=True))
-            if key not in self.rooms:
-                household = Household(community=self.community, building=building, room=key[1],
-                                      floor=floor_of(key[1]))
-                household.save()
-                self._audit_created(household, services.HOUSEHOLD_FIELDS)
-                self.rooms.add(key)
-                self.result.created["household"] += 1
+            self._room(building, entrance, columns.place_key(room, room=True))
         self.result.taken += 1
         if warnings:
             self.result.warnings.extend(warnings)
@@ -297,10 +323,70 @@ class _PlacesImporter:
             self.result.created["unit"] += 1
         return unit
 
-    def _building(self, door, grid_text, unit_text, values, number, refuse, warn):
-        """The row's building, found or created (with its grid and unit), its fields set by the
-        first row that gives them; None when the row is refused."""
-        building = self.buildings.get(columns.place_key(door))
+    def _entrance(self, building, entrance_text):
+        key = (building.pk, columns.entrance_key(entrance_text))
+        entrance = self.entrances.get(key)
+        if entrance is None:
+            entrance = Entrance.objects.create(community=self.community, building=building, number=key[1])
+            self._audit_created(entrance, ["building", "number"])
+            self.entrances[key] = entrance
+            self.result.created["entrance"] += 1
+        return entrance
+
+    def _room(self, building, entrance, room):
+        """The room, in its entrance: found, given the entrance it was on file without, or created."""
+        entrance_id = entrance.pk if entrance is not None else None
+        if (building.pk, entrance_id, room) in self.rooms:
+            return
+        if entrance is None:
+            if (building.pk, room) in self.rooms_in_entrances:
+                return  # the room is on file in an entrance: the sheet did not say which
+        else:
+            bare = self.rooms.pop((building.pk, None, room), None)
+            if bare is not None:
+                bare.entrance = entrance
+                Household.objects.filter(pk=bare.pk).update(entrance=entrance)
+                services.audit(self.actor, AuditAction.CHANGE, bare, fields=["entrance"],
+                               changes={"entrance": ["", str(entrance)]}, reason=self.reason)
+                self.rooms[(building.pk, entrance_id, room)] = bare
+                self.rooms_in_entrances.add((building.pk, room))
+                return
+        household = Household(community=self.community, building=building, entrance=entrance, room=room,
+                              floor=floor_of(room))
+        household.save()
+        self._audit_created(household, services.HOUSEHOLD_FIELDS)
+        self.rooms[(building.pk, entrance_id, room)] = household
+        if entrance is not None:
+            self.rooms_in_entrances.add((building.pk, room))
+        self.result.created["household"] += 1
+
+    def _estate(self, estate_text):
+        estate = self.estates.get(columns.estate_key(estate_text))
+        if estate is None:
+            estate = Estate.objects.create(community=self.community, name=estate_text[:100])
+            self._audit_created(estate, ["name"])
+            self.estates[columns.estate_key(estate_text)] = estate
+            self.result.created["estate"] += 1
+        return estate
+
+    def _building(self, door, estate_text, grid_text, unit_text, values, number, refuse, warn):
+        """The row's building, found or created (with its estate, grid and unit), its fields set by
+        the first row that gives them; None when the row is refused."""
+        key = columns.place_key(door)
+        estate = None
+        if estate_text:
+            estate = self.estates.get(columns.estate_key(estate_text))
+            building = self.buildings.get((estate.pk, key)) if estate is not None else None
+        else:
+            building = self.buildings.get((None, key))
+            if building is None:
+                candidates = self.doors.get(key, [])
+                if len(candidates) > 1:
+                    refuse("estate", "ambiguous",
+                           _("Building %(door)s is in more than one estate (%(estates)s): give the estate.")
+                           % {"door": door, "estates": "、".join(sorted(str(b.estate) for b in candidates))})
+                    return None
+                building = candidates[0] if candidates else None
         # An existing building's grid is only looked up: a refused row creates nothing.
         grid = self._grid(grid_text, create=building is None) if grid_text else None
         if building is None:
@@ -308,13 +394,15 @@ class _PlacesImporter:
                 refuse("grid", "missing", _("Building %(door)s is new: give its grid so that it can be created.")
                        % {"door": door})
                 return None
-            building = Building(community=self.community, grid=grid, door_number=columns.place_key(door), **values)
+            if estate_text and estate is None:
+                estate = self._estate(estate_text)
+            building = Building(community=self.community, grid=grid, door_number=key, estate=estate, **values)
             if unit_text:
                 building.unit = self._unit(grid, unit_text)
             building.is_rental = bool(building.landlord_name or building.landlord_phone)
             building.save()
-            self._audit_created(building, ["door_number", "grid", "unit", *values])
-            self.buildings[columns.place_key(door)] = building
+            self._audit_created(building, ["door_number", "estate", "grid", "unit", *values])
+            self._remember(building)
             self.building_rows[building.pk] = number
             self.result.created["building"] += 1
             return building
@@ -364,7 +452,8 @@ def places_for_export(user, community):
     buildings = Building.objects.filter(community=community)
     if user is not None:
         buildings = Building.objects.visible_to(user).filter(community=community)
-    return buildings.select_related("grid", "unit").prefetch_related("households").order_by("door_sort")
+    return (buildings.select_related("grid", "unit", "estate").prefetch_related("households__entrance")
+            .order_by("estate__name", "door_sort"))
 
 
 def export_places(user, community, *, reveal_reason: str = "", out=None):
@@ -388,7 +477,9 @@ def export_places(user, community, *, reveal_reason: str = "", out=None):
                  building.name, building.landlord_name, phone, building.floors]
         rooms = sorted(building.households.all(), key=lambda h: h.room_sort) or [None]
         for household in rooms:
-            sheet.append(sheets.safe_row([*start, household.room if household else ""]))
+            entrance = household.entrance.number if household and household.entrance_id else ""
+            sheet.append(sheets.safe_row([*start, household.room if household else "",
+                                          building.estate.name if building.estate_id else "", entrance]))
             count += 1
     workbook.save(out)
     AuditEntry.objects.create(
