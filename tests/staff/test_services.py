@@ -37,6 +37,16 @@ def test_a_building_leader_may_not_keep_the_register(world):
         services.create_worker(world.users["building_leader"], world.community, {"name": "x"})
 
 
+def test_the_gap_counts_are_the_buildings_nobody_available_answers_for(world):
+    command = world.users["command_post"]
+    before = services.coverage(command, [world.community.pk], shown=0)
+    assert before.n_buildings == 3 and before.n_buildings_uncovered == 3  # 564, 17, 800
+    services.assign(command, worker(world), building=world.building_a)
+    after = services.coverage(command, [world.community.pk], shown=0)
+    assert (after.n_buildings, after.n_buildings_uncovered) == (3, 2)
+    assert after.buildings_uncovered == []  # shown=0: the home panel's counts only
+
+
 def test_a_close_contact_is_taken_off_every_roster_and_flagged_for_hand_over(world):
     command = world.users["command_post"]
     w = worker(world)
