@@ -69,6 +69,16 @@ def test_a_sampler_may_not_import_results(world, login, test_round):
     assert response.status_code == 403
 
 
+def test_a_reading_role_is_refused_before_its_upload_is_read(world, login, test_round):
+    """testing.import_results is asked before the body is read: a broken file from a role that may
+    not import is 403 with the action's message, not a complaint about the file."""
+    upload = SimpleUploadedFile("results.xlsx", b"not a workbook", content_type="application/octet-stream")
+    response = login(world.users["sampler"]).post(f"/api/testrounds/{test_round.pk}/results/", {"file": upload})
+    assert (response.status_code, response.json()["code"]) == (403, "not_allowed")
+    refused = post(login(world.users["guard"]), f"/api/testrounds/{test_round.pk}/close-tube/", {"tube_code": "T1"})
+    assert refused.status_code in (403, 404)  # the guard may not scan (and may not see the round)
+
+
 def test_results_from_a_csv_file(world, login, test_round, sampler, code_of):
     scanning.scan(test_round, "T1", code_of(world.person_a), "s1", sampler)
     upload = SimpleUploadedFile("结果.csv", "试管条码,结果,检测时间\nT1,阴性,2026-11-23 18:00\nT9,阴性,\n"
