@@ -73,7 +73,7 @@ def test_a_command_post_sets_up_its_community_without_the_shell(live_server, tra
 
     # Building 2 goes to grid 2.
     building = Building.objects.get(community=community, door_number="2")
-    page.click(f"[data-building='{building.pk}'] a.btn")
+    page.click(f"[data-building='{building.pk}'] a.btn[href$='/move/']")
     page.select_option("#id_grid", label="第二网格")
     page.fill("#id_reason", "按楼栋重新划分网格")
     _submit(page, "form:has(#id_grid) [type=submit]")
