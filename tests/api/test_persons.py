@@ -357,3 +357,14 @@ def test_sex_and_birth_date_follow_a_resident_id(as_user, world):
     assert response.status_code == 200
     person = Person.objects.get(pk=world.person_b.pk)
     assert (person.sex, person.note) == (world.person_b.sex, "x")
+
+
+def test_a_persons_entrance_is_shown_beside_the_door_and_room(as_user, world):
+    from fangkong.core.models import Entrance
+
+    entrance = Entrance.objects.create(community=world.community, building=world.building_a, number="2")
+    world.household_a1.entrance = entrance
+    world.household_a1.save(update_fields=["entrance"])
+    data = as_user("command_post").get(url(world.person_a)).json()
+    assert (data["door_number"], data["entrance"], data["room"]) == ("564", "2", "101")
+    assert as_user("command_post").get(url(world.person_b)).json()["entrance"] is None

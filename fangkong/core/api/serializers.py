@@ -205,11 +205,13 @@ class PersonSerializer(serializers.ModelSerializer):
     building = serializers.IntegerField(source="household.building_id", read_only=True, allow_null=True)
     door_number = serializers.CharField(source="household.building.door_number", read_only=True,
                                         allow_null=True)
+    entrance = serializers.CharField(source="household.entrance.number", read_only=True, allow_null=True,
+                                     help_text=_("The entrance (单元) of the household, if its building has them."))
     room = serializers.CharField(source="household.room", read_only=True, allow_null=True)
 
     class Meta:
         model = Person
-        fields = ["id", "community", "household", "building", "door_number", "room", "name", "id_type",
+        fields = ["id", "community", "household", "building", "door_number", "entrance", "room", "name", "id_type",
                   "id_number", "sex", "birth_date", "phone", "residency", "relation", "occupation",
                   "workplace", "note", "tags", "version", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]

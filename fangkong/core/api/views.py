@@ -78,7 +78,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlySc
     model = Person
     serializer_class = serializers.PersonSerializer
     filterset_class = filtersets.PersonFilterSet
-    select_related = ("household__building",)
+    select_related = ("household__building", "household__entrance")
     prefetch_related = ("tags",)
     read_actions = ("reveal",)
     conflicts = ("create", "update", "partial_update", "move")
