@@ -115,10 +115,9 @@ class KeyPersonViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="Make a person a key person, or move them to another state",
                    request=SetStateSerializer, responses={200: KeyPersonSerializer, 201: KeyPersonSerializer})
     def create(self, request):
-        data = SetStateSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        existed = KeyPerson.objects.filter(person=data.validated_data["person"]).exists()
-        key = services.set_state(request.user, **data.validated_data)
+        data = self.read_input(SetStateSerializer)
+        existed = KeyPerson.objects.filter(person=data["person"]).exists()
+        key = services.set_state(request.user, **data)
         key = self.get_queryset().get(pk=key.pk)
         return Response(KeyPersonSerializer(key).data,
                         status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
@@ -173,9 +172,8 @@ class MeasureViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="Put a person under a measure", request=StartMeasureSerializer,
                    responses={201: MeasureSerializer})
     def create(self, request):
-        data = StartMeasureSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = self.read_input(StartMeasureSerializer)
+        values = dict(data)
         measure = services.start_measure(request.user, values.pop("person"), values.pop("kind"), values.pop("start"),
                                          values.pop("end"), values.pop("test_days"), **values)
         return Response(MeasureSerializer(self.get_queryset().get(pk=measure.pk)).data,
@@ -242,9 +240,8 @@ class ArrivalViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="Report an arrival: the origin's level proposes the measures",
                    request=ReportArrivalSerializer, responses={201: ArrivalSerializer})
     def create(self, request):
-        data = ReportArrivalSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = self.read_input(ReportArrivalSerializer)
+        values = dict(data)
         report = services.report_arrival(request.user, values.pop("person"), **values)
         return Response(ArrivalSerializer(self.get_queryset().get(pk=report.pk)).data,
                         status=status.HTTP_201_CREATED)
@@ -254,12 +251,11 @@ class ArrivalViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         report = self.get_object()
-        data = DecideSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        chosen = data.validated_data["measures"]
+        data = self.read_input(DecideSerializer)
+        chosen = data["measures"]
         if chosen is not None:
             chosen = [services.ProposedMeasure(m["kind"], m["start"], m["end"], m["test_days"]) for m in chosen]
-        created = services.decide_arrival(request.user, report, chosen, reason=data.validated_data["reason"])
+        created = services.decide_arrival(request.user, report, chosen, reason=data["reason"])
         rows = Measure.objects.filter(pk__in=[m.pk for m in created]).select_related(*PERSON_ROWS)
         return Response(MeasureSerializer(rows, many=True).data)
 
@@ -309,9 +305,8 @@ class HealthReportViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="A person's report of the day (sent again: replaced)", request=RecordReportSerializer,
                    responses={200: HealthReportSerializer})
     def create(self, request):
-        data = RecordReportSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        data = self.read_input(RecordReportSerializer)
+        values = data
         person, day = values["person"], values.get("on") or timezone.localdate()
         services.record_reports(request.user, day, [(person, values["temperature"], values["symptoms"])])
         report = self.get_queryset().get(person=person, on=day)
@@ -368,9 +363,8 @@ class SealViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         seal = self.get_object()
-        data = CheckSealSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        check = services.check_seal(request.user, seal, data.validated_data["result"], note=data.validated_data["note"])
+        data = self.read_input(CheckSealSerializer)
+        check = services.check_seal(request.user, seal, data["result"], note=data["note"])
         return Response(SealCheckSerializer(check).data)
 
 

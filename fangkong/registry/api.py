@@ -85,9 +85,8 @@ class ScreeningRoundViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     @extend_schema(summary="Start a screening round (no grids or buildings: the whole community)",
                    request=CreateRoundSerializer, responses={201: ScreeningRoundSerializer})
     def create(self, request):
-        data = CreateRoundSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = self.read_input(CreateRoundSerializer)
+        values = dict(data)
         round_ = screening.create_round(request.user, values.pop("community"), **values)
         return Response(ScreeningRoundSerializer(round_).data, status=status.HTTP_201_CREATED)
 
@@ -106,9 +105,8 @@ class ScreeningRoundViewSet(mixins.CreateModelMixin, ReadOnlyScopedViewSet):
     @visits.mapping.post
     def knock(self, request, pk=None):
         round_ = self.get_object()
-        data = KnockSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = self.read_input(KnockSerializer)
+        values = dict(data)
         recorded = screening.record_visit(request.user, round_, values.pop("household"), values.pop("outcome"),
                                           **values)
         return Response(VisitSerializer(recorded.visit).data,

@@ -143,9 +143,8 @@ class WorkerViewSet(StaffViewSet):
     @extend_schema(summary="Add a worker to the register", request=NewWorkerSerializer,
                    responses={201: WorkerSerializer})
     def create(self, request):
-        data = NewWorkerSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = self.read_input(NewWorkerSerializer)
+        values = dict(data)
         community = values.pop("community")
         values.setdefault("arrived_on", timezone.localdate())
         worker = services.create_worker(request.user, community, values)
@@ -156,9 +155,8 @@ class WorkerViewSet(StaffViewSet):
     @action(detail=True, methods=["post"])
     def health(self, request, pk=None):
         worker = self.get_object()
-        data = HealthSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.set_worker_health(request.user, worker, data.validated_data["health"])
+        data = self.read_input(HealthSerializer)
+        services.set_worker_health(request.user, worker, data["health"])
         return Response(WorkerSerializer(self.fresh(worker)).data)
 
     @extend_schema(summary="Record the day a worker leaves (their shifts from then on are taken off)",
@@ -166,9 +164,8 @@ class WorkerViewSet(StaffViewSet):
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         worker = self.get_object()
-        data = LeaveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.update_worker(request.user, worker, {"left_on": data.validated_data["left_on"]})
+        data = self.read_input(LeaveSerializer)
+        services.update_worker(request.user, worker, {"left_on": data["left_on"]})
         return Response(WorkerSerializer(self.fresh(worker)).data)
 
 
@@ -209,9 +206,8 @@ class TeamViewSet(StaffViewSet):
 
     @extend_schema(summary="Form a team", request=NewTeamSerializer, responses={201: TeamSerializer})
     def create(self, request):
-        data = NewTeamSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        data = self.read_input(NewTeamSerializer)
+        values = data
         team = services.create_team(request.user, values["community"], values["kind"], values["name"],
                                     grid=values["grid"], leader=values["leader"])
         return Response(TeamSerializer(self.fresh(team)).data, status=status.HTTP_201_CREATED)
@@ -220,9 +216,8 @@ class TeamViewSet(StaffViewSet):
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         team = self.get_object()
-        data = MemberSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        services.add_member(request.user, team, data.validated_data["worker"])
+        data = self.read_input(MemberSerializer)
+        services.add_member(request.user, team, data["worker"])
         return Response(TeamSerializer(self.fresh(team)).data)
 
 
@@ -279,9 +274,8 @@ class AssignmentViewSet(StaffViewSet):
     @extend_schema(summary="Make a worker answer for one building, household or key person from today",
                    request=NewAssignmentSerializer, responses={201: AssignmentSerializer})
     def create(self, request):
-        data = NewAssignmentSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = self.read_input(NewAssignmentSerializer)
+        values = dict(data)
         row = services.assign(request.user, values.pop("worker"), **values)
         return Response(AssignmentSerializer(self.fresh(row)).data, status=status.HTTP_201_CREATED)
 
@@ -297,9 +291,8 @@ class AssignmentViewSet(StaffViewSet):
     @action(detail=True, methods=["post"], url_path="hand-over")
     def hand_over(self, request, pk=None):
         row = self.get_object()
-        data = HandOverSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        new = services.hand_over(request.user, row, data.validated_data["worker"])
+        data = self.read_input(HandOverSerializer)
+        new = services.hand_over(request.user, row, data["worker"])
         return Response(AssignmentSerializer(self.fresh(new)).data, status=status.HTTP_201_CREATED)
 
 
@@ -362,9 +355,8 @@ class DutyViewSet(StaffViewSet):
     @extend_schema(summary="Roster a worker at a post for a shift (answers with any warnings)",
                    request=NewDutySerializer, responses={201: NewDutyAnswerSerializer})
     def create(self, request):
-        data = NewDutySerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        data = self.read_input(NewDutySerializer)
+        values = data
         duty, warnings = services.add_duty(request.user, values["post"], values["worker"], values["on"],
                                            values["shift"])
         duty = self.fresh(duty)
@@ -388,9 +380,8 @@ class DutyViewSet(StaffViewSet):
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, pk=None):
         duty = self.get_object()
-        data = SignOffSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.sign_off(request.user, duty, data.validated_data["note"])
+        data = self.read_input(SignOffSerializer)
+        services.sign_off(request.user, duty, data["note"])
         return Response(DutySerializer(self.fresh(duty)).data)
 
 
@@ -443,9 +434,8 @@ class TaskViewSet(StaffViewSet):
     @extend_schema(summary="Give a task to a worker or a team", request=NewTaskSerializer,
                    responses={201: TaskSerializer})
     def create(self, request):
-        data = NewTaskSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        data = self.read_input(NewTaskSerializer)
+        values = dict(data)
         task = services.create_task(request.user, values.pop("community"), values.pop("title"), **values)
         return Response(TaskSerializer(self.fresh(task)).data, status=status.HTTP_201_CREATED)
 

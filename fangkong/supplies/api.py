@@ -126,10 +126,9 @@ class RequestViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="Enter requests for several doors of one building at once", request=EnterRequestsSerializer,
                    responses={201: RequestSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer})
     def create(self, request):
-        data = EnterRequestsSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        building = data.validated_data["building"]
-        rows = data.validated_data["requests"]
+        data = self.read_input(EnterRequestsSerializer)
+        building = data["building"]
+        rows = data["requests"]
         households = {h.pk: h for h in Household.objects.visible_to(request.user)
                       .filter(pk__in=[r["household"] for r in rows]).select_related("building")}
         persons = {p.pk: p for p in Person.objects.visible_to(request.user)
@@ -158,9 +157,8 @@ class RequestViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         item = self.get_object()
-        data = CancelSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.cancel_request(request.user, item, data.validated_data["reason"])
+        data = self.read_input(CancelSerializer)
+        services.cancel_request(request.user, item, data["reason"])
         return Response(RequestSerializer(self.get_queryset().get(pk=item.pk)).data)
 
 
@@ -188,9 +186,8 @@ class CutoffViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="Collect the open requests now (asked -> ordered, summed)", request=RunCutoffSerializer,
                    responses={201: CutoffSerializer, 403: ErrorSerializer})
     def create(self, request):
-        data = RunCutoffSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        cutoff = services.run_cutoff(request.user, data.validated_data["community"])
+        data = self.read_input(RunCutoffSerializer)
+        cutoff = services.run_cutoff(request.user, data["community"])
         return Response(CutoffSerializer(cutoff).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="The cut-off per building, per item and per supply point",
@@ -266,9 +263,8 @@ class StationViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="Set up a transfer station serving some buildings", request=NewStationSerializer,
                    responses={201: StationSerializer, 403: ErrorSerializer})
     def create(self, request):
-        data = NewStationSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        data = self.read_input(NewStationSerializer)
+        values = data
         station = services.create_station(request.user, values["community"], values["name"], values["buildings"],
                                           values["place"])
         return Response(StationSerializer(station).data, status=status.HTTP_201_CREATED)
@@ -285,13 +281,12 @@ class StationViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"], url_path="plan-run")
     def plan_run(self, request, pk=None):
         station = self.get_object()
-        data = PlanRunSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        volunteer = get_user_model().objects.filter(pk=data.validated_data["volunteer"]).first()
+        data = self.read_input(PlanRunSerializer)
+        volunteer = get_user_model().objects.filter(pk=data["volunteer"]).first()
         if volunteer is None:
             raise serializers.ValidationError({"volunteer": [_("No such user.")]})
-        run = services.plan_run(request.user, station, volunteer, data.validated_data["departs_at"],
-                                data.validated_data["cart"])
+        run = services.plan_run(request.user, station, volunteer, data["departs_at"],
+                                data["cart"])
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
@@ -324,9 +319,8 @@ class RunViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"])
     def handover(self, request, pk=None):
         run = self.get_object()
-        data = HandoverSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        data = self.read_input(HandoverSerializer)
+        values = data
         on_run = Request.objects.filter(run=run, household_id=values["household"]).select_related("household").first()
         if on_run is None:
             raise serializers.ValidationError({"household": [_("This door is not on this run.")]})
@@ -389,9 +383,8 @@ class CatalogueViewSet(ReadOnlyScopedViewSet):
     @extend_schema(summary="Open a group purchase at a supply point", request=NewCatalogueSerializer,
                    responses={201: CatalogueSerializer, 400: ErrorSerializer, 403: ErrorSerializer})
     def create(self, request):
-        data = NewCatalogueSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        data = self.read_input(NewCatalogueSerializer)
+        values = data
         items = [(i["name"], i["unit"], i["price"], i["contents"]) for i in values["items"]]
         catalogue = services.open_catalogue(request.user, values["supply_point"], values["title"],
                                             values["closes_at"], items)
@@ -406,11 +399,10 @@ class CatalogueViewSet(ReadOnlyScopedViewSet):
     @action(detail=True, methods=["post"])
     def order(self, request, pk=None):
         catalogue = self.get_object()
-        data = OrderSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        household = get_visible_or_404(Household.objects, request.user, pk=data.validated_data["household"])
+        data = self.read_input(OrderSerializer)
+        household = get_visible_or_404(Household.objects, request.user, pk=data["household"])
         quantities = {}
-        for key, value in data.validated_data["quantities"].items():
+        for key, value in data["quantities"].items():
             if not str(key).isdigit():
                 raise serializers.ValidationError({"quantities": [_("Give item ids as keys.")]})
             quantities[int(key)] = value

@@ -105,9 +105,8 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def scans(self, request, pk=None):
         round_ = self.get_object()
-        data = BatchSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return Response({"answers": scanning.scan_many(round_, data.validated_data["scans"], request.user)})
+        data = self.read_input(BatchSerializer)
+        return Response({"answers": scanning.scan_many(round_, data["scans"], request.user)})
 
     @extend_schema(summary="Close a tube by hand",
                    request=inline_serializer("CloseTube", {"tube_code": serializers.CharField()}))
@@ -121,13 +120,12 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def results(self, request, pk=None):
         round_ = self.get_object()
-        data = ResultsSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data.get("file")
+        data = self.read_input(ResultsSerializer)
+        upload = data.get("file")
         if upload is not None:
             rows = read_upload(upload)
         else:
-            rows = [(i + 1, r["tube"], r["result"], r["at"]) for i, r in enumerate(data.validated_data.get("results")
+            rows = [(i + 1, r["tube"], r["result"], r["at"]) for i, r in enumerate(data.get("results")
                                                                                   or [])]
         report = services.import_results(request.user, round_, rows)
         return Response(report.as_dict())
@@ -137,9 +135,8 @@ class TestRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"])
     def retest(self, request, pk=None):
         round_ = self.get_object()
-        data = RetestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        retest = services.create_retest_round(request.user, round_, name=data.validated_data["name"])
+        data = self.read_input(RetestSerializer)
+        retest = services.create_retest_round(request.user, round_, name=data["name"])
         return Response(TestRoundSerializer(retest).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Coverage by building and grid")

@@ -41,6 +41,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
     # POST actions that only read; they check their own permission.
     read_actions = ()
 
+    def read_input(self, serializer_class) -> dict:
+        """The request's body checked by ``serializer_class`` (400 with the fields on bad input),
+        as the plain values a service takes."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
     def get_queryset(self):
         queryset = self.model.objects.visible_to(self.request.user)
         if self.select_related:
