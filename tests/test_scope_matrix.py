@@ -88,7 +88,7 @@ ROLES = ["command_post", "grid_leader", "grid_worker", "building_leader", "sampl
 OBJECT_ROUTES = {
     "area_detail", "arrival-decide", "arrival-detail", "arrival_create", "arrival_detail", "briefing_detail",
     "assignment-detail", "assignment-end", "assignment-hand-over", "briefing_pdf", "briefing_text", "briefing_xlsx",
-    "briefingjob_detail", "building-detail", "building_detail", "building_entrances", "building_move",
+    "briefingjob_detail", "building-detail", "building_detail", "building_edit", "building_entrances", "building_move",
     "building_occupancy_pdf", "building_temperature_pdf", "care_contact", "care_counselling", "care_edit",
     "catalogue-detail", "catalogue-order", "catalogue-totals", "catalogue_detail", "catalogue_order",
     "catalogue_sheet", "community-detail", "community_briefings", "community_dashboard", "community_figure_list",

@@ -87,6 +87,21 @@ class BuildingForm(_Styled, forms.Form):
         self.style()
 
 
+class EditBuildingForm(_Styled, forms.Form):
+    """Where a building is within its community: its estate and door number (an old building put
+    into the estate it belongs to, a door number corrected), and its name."""
+
+    estate = forms.ModelChoiceField(label=_("Estate"), queryset=Estate.objects.none(), required=False,
+                                    help_text=_("Empty: the building is in no estate."))
+    door_number = forms.CharField(label=_("Door number"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["estate"].queryset = Estate.objects.filter(community=community)
+        self.style()
+
+
 class MoveBuildingForm(_Styled, forms.Form):
     grid = forms.ModelChoiceField(label=_("New grid"), queryset=Grid.objects.none())
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)

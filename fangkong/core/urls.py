@@ -33,6 +33,7 @@ urlpatterns = [
     path("setup/zones/<int:pk>/edit/", views_places.zone_edit, name="zone_edit"),
     path("setup/grids/<int:pk>/edit/", views_places.grid_edit, name="grid_edit"),
     path("setup/units/<int:pk>/edit/", views_places.unit_edit, name="unit_edit"),
+    path("setup/buildings/<int:pk>/edit/", views_places.building_edit, name="building_edit"),
     path("setup/buildings/<int:pk>/move/", views_places.building_move, name="building_move"),
     path("setup/buildings/<int:pk>/entrances/", views_places.building_entrances, name="building_entrances"),
     path("setup/entrances/<int:pk>/edit/", views_places.entrance_edit, name="entrance_edit"),

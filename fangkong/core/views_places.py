@@ -17,7 +17,16 @@ from . import places
 from .accounts import district_communities, manageable_communities
 from .actions import NotAllowed
 from .errors import ServiceError
-from .forms_setup import BuildingForm, CommunityForm, EntranceForm, GridForm, MoveBuildingForm, NameForm, UnitForm
+from .forms_setup import (
+    BuildingForm,
+    CommunityForm,
+    EditBuildingForm,
+    EntranceForm,
+    GridForm,
+    MoveBuildingForm,
+    NameForm,
+    UnitForm,
+)
 from .models import Building, Community, Entrance, Estate, Grid, Unit, Zone
 
 
@@ -171,6 +180,17 @@ def building_move(request, pk):
                  lambda data: places.move_building(request.user, building, data["grid"], data.get("unit"),
                                                    data.get("reason", "")),
                  _("Move %(building)s to another grid") % {"building": building.address})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def building_edit(request, pk):
+    building = _managed(request, Building, pk)
+    form = EditBuildingForm(request.POST or None, community=building.community,
+                            initial={"estate": building.estate_id, "door_number": building.door_number,
+                                     "name": building.name})
+    return _edit(request, building, form, lambda data: places.change_building(request.user, building, data),
+                 _("Edit %(building)s") % {"building": building.address})
 
 
 @login_required

@@ -81,6 +81,27 @@ def test_a_grid_worker_may_not_add_grids(world, login):
     assert not Grid.objects.filter(number=9).exists()
 
 
+def test_an_old_building_is_put_into_its_estate_from_the_page_and_its_door_checked_there(world, login):
+    from fangkong.core.models import Building, Estate
+
+    jinan = Estate.objects.create(community=world.community, name="金岸小区")
+    Building.objects.create(community=world.community, grid=world.grid1, estate=jinan, door_number="3")
+    client = login(world.users["command_post"])
+    assert client.get(f"/setup/buildings/{world.building_b.pk}/edit/").status_code == 200
+    clash = client.post(f"/setup/buildings/{world.building_b.pk}/edit/", {"estate": jinan.pk, "door_number": "3"})
+    assert clash.status_code == 400 and Building.objects.get(pk=world.building_b.pk).estate is None
+    moved = client.post(f"/setup/buildings/{world.building_b.pk}/edit/", {"estate": jinan.pk, "door_number": "17"})
+    assert moved.status_code == 302
+    world.building_b.refresh_from_db()
+    assert (world.building_b.estate, world.building_b.door_number) == (jinan, "17")
+    entry = AuditEntry.objects.get(action="change", object_type="building", object_id=str(world.building_b.pk))
+    assert entry.changes["estate"] == ["", "金岸小区"]
+    # A building leader may fill in details through the API, never renumber from set-up.
+    assert login(world.users["building_leader"]).post(f"/setup/buildings/{world.building_a.pk}/edit/",
+                                                      {"door_number": "565"}).status_code in (403, 404)
+    assert Building.objects.get(pk=world.building_a.pk).door_number == "564"
+
+
 def test_another_communitys_command_post_finds_nothing(world, login):
     client = login(world.users["outsider"])
     assert client.get(f"/setup/{world.community.pk}/").status_code == 404
