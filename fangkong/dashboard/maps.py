@@ -332,6 +332,7 @@ def import_geojson(actor, community, data: bytes, replace: bool = False) -> Impo
 
 def as_geojson(user, community) -> dict:
     """The buildings drawn, as the GeoJSON ``import_geojson`` reads (for a backup or a GIS)."""
+    require(user, can.VIEW_MAP, community)
     shapes = (BuildingShape.objects.filter(community=community, building__in=Building.objects.visible_to(user))
               .select_related("building").order_by("building__door_sort"))
     features = []
@@ -397,9 +398,17 @@ STATUS_RANK = {ControlStatus.SEALED: 0, ControlStatus.CONTROLLED: 1, ControlStat
                ControlStatus.NORMAL: 3}
 
 
+def plan_for(user, community) -> SitePlan | None:
+    """The community's site plan, for a user whose role may see the map."""
+    require(user, can.VIEW_MAP, community)
+    return plan_of(community)
+
+
 def layers_for(user, community) -> list[Layer]:
     """The layers the user may see in the community: those of installed apps whose rows their
-    role reads (a delivery volunteer sees the control status and the deliveries, no health)."""
+    role reads (a delivery volunteer sees the control status and the deliveries, no health).
+    Who may see the map at all is dashboard.view_map; the layer, the PDF and the page ask here."""
+    require(user, can.VIEW_MAP, community)
     found = []
     for layer in LAYERS:
         if layer.app and not apps.is_installed(layer.app):

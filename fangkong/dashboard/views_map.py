@@ -14,20 +14,19 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.actions import NotAllowed, allowed
 from fangkong.core.models import Building, Community
+from fangkong.core.pages import may
 from fangkong.core.scope import get_visible_or_404
 from fangkong.lib.pdf import pdf_response
 
 from . import maps
 from .actions import EDIT_MAP, VIEW_FIGURES, VIEW_MAP
-from .models import BuildingShape, ShapeKind, SitePlan
+from .models import BuildingShape, ShapeKind
 
 
-def _community(request, pk, action=VIEW_MAP) -> Community:
-    """A community the user sees (else 404) and whose map their role may see or edit (else 403)."""
-    community = get_visible_or_404(Community.objects, request.user, pk=pk)
-    if not allowed(request.user, action, community):
-        raise PermissionDenied(str(action.message))
-    return community
+def _community(request, pk) -> Community:
+    """A community the user sees (else 404). Whether their role may see or edit its map, the map's
+    services decide (dashboard.view_map, dashboard.edit_map: 403 through NotAllowedMiddleware)."""
+    return get_visible_or_404(Community.objects, request.user, pk=pk)
 
 
 def _map_url(community, layer="", building=None) -> str:
@@ -54,7 +53,7 @@ def map_page(request, pk):
     wanted = request.GET.get("layer", "status")
     layer = wanted if wanted in {layer.key for layer in layers} else layers[0].key
     data = maps.building_layer(request.user, community, layer)
-    plan = maps.plan_of(community)
+    plan = maps.plan_of(community)  # layers_for above asked dashboard.view_map
     return render(request, "dashboard/map/map.html", {
         "community": community, "plan": plan, "layers": layers, "layer": layer, "data": data,
         "can_edit": allowed(request.user, EDIT_MAP, community),
@@ -78,7 +77,7 @@ def layer_json(request, pk):
 @login_required
 def plan_image(request, pk):
     community = _community(request, pk)
-    plan = SitePlan.objects.filter(community=community).first()
+    plan = maps.plan_for(request.user, community)
     if plan is None:
         return redirect("community_map", pk=community.pk)
     response = HttpResponse(bytes(plan.image), content_type=plan.content_type)
@@ -91,7 +90,7 @@ def plan_image(request, pk):
 @login_required
 def setup(request, pk):
     """Upload the site plan, import outlines from GeoJSON, download those drawn."""
-    community = _community(request, pk, EDIT_MAP)
+    community = may(request, EDIT_MAP, _community(request, pk))  # a form page refuses before the upload
     if request.method == "POST":
         try:
             if request.POST.get("what") == "plan":
@@ -189,12 +188,11 @@ def map_pdf(request, pk):
 def start_item(request, **kwargs):
     """On the start page of a building leader or delivery volunteer (who have no dashboard): the
     map, to find a door (门牌号跳跃: the house next to 17 may be 564)."""
-    from fangkong.core.models import Role
-    from fangkong.core.scope import has_role
     from fangkong.core.start import Item, items_html
 
     user = request.user
-    if not has_role(user, Role.BUILDING_LEADER, Role.DELIVERY_VOLUNTEER) or allowed(user, VIEW_FIGURES):
+    # Whoever may see the map but has no dashboard to reach it from (the declared actions say who).
+    if not allowed(user, VIEW_MAP) or allowed(user, VIEW_FIGURES):
         return None
     return items_html(_("Status map"), [Item(title=_("Find a door on the map"), url=reverse("map_home"),
                                              offline=False)])

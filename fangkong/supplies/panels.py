@@ -1,11 +1,14 @@
 """What supplies shows on core's pages (registered in SuppliesConfig.ready, see core/hooks.py)."""
 
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from fangkong.core.models import Building, Community, Role
-from fangkong.core.scope import has_role
+from fangkong.core.actions import allowed
+from fangkong.core.models import Building, Community
+from fangkong.core.scope import reaches
 
+from . import actions as can
 from . import services
 from .models import DeliveryRun, RunStatus
 
@@ -17,7 +20,7 @@ def home_panel(request, **kwargs):
     today = timezone.localdate()
     rows = []
     for community in Community.objects.visible_to(user).order_by("name"):
-        if not has_role(user, Role.COMMAND_POST, community_id=community.pk):
+        if not allowed(user, can.RUN_CUTOFF, community):  # the one who collects the requests
             continue
         rows.append({"community": community, "figures": services.figures(community, today),
                      "care_due": services.care_due(user, community, today).count(),
@@ -28,9 +31,9 @@ def home_panel(request, **kwargs):
 
 
 def volunteer_runs(request, **kwargs):
-    """A delivery volunteer's runs today, on the start page."""
+    """The runs today whose volunteer the user is, on the start page."""
     user = request.user
-    if not has_role(user, Role.DELIVERY_VOLUNTEER):
+    if not allowed(user, can.RECORD_HANDOVER):
         return None
     start = timezone.make_aware(timezone.datetime.combine(timezone.localdate(), timezone.datetime.min.time()))
     runs = list(DeliveryRun.objects.visible_to(user).filter(volunteer=user, departs_at__gte=start)
@@ -41,11 +44,18 @@ def volunteer_runs(request, **kwargs):
 
 
 def leader_requests(request, **kwargs):
-    """A building leader's buildings, each a link to enter its requests."""
+    """The buildings the user answers for by name (a building leader's, a volunteer's), each a link
+    to enter its requests; staff of a whole grid or community enter them from the supplies pages."""
     user = request.user
-    if not has_role(user, Role.BUILDING_LEADER):
+    if not allowed(user, can.ENTER_REQUEST):
         return None
-    buildings = list(Building.objects.visible_to(user).order_by("door_sort")[:20])
+    found = reaches(user)
+    bound = {pk for reach in found for pk in reach.building_ids}
+    entrances = {pk for reach in found for pk in reach.entrance_ids}  # a leader of one 单元
+    if not bound and not entrances:
+        return None
+    buildings = list(Building.objects.visible_to(user).filter(Q(pk__in=bound) | Q(entrances__in=entrances))
+                     .distinct().order_by("door_sort")[:20])
     if not buildings:
         return None
     return render_to_string("supplies/_start_requests.html", {"buildings": buildings}, request=request)

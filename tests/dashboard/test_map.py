@@ -362,6 +362,22 @@ def test_the_layer_json_and_a_layer_the_role_may_not_see(planned, login):
     assert login(w.users["sampler"]).get(f"/dashboard/c/{w.community.pk}/map/").status_code == 403
 
 
+def test_every_way_into_the_map_asks_the_service_who_may_see_it(planned, login):
+    """dashboard.view_map is required by the map's services, not decided in the views: the page,
+    its layer, the plan image, the outlines and the PDF all refuse a role without it."""
+    from fangkong.core.actions import NotAllowed
+    from fangkong.dashboard import maps
+
+    w = planned
+    guard = login(w.users["guard"])
+    base = f"/dashboard/c/{w.community.pk}/map/"
+    for path in ("", "layer.json?layer=status", "plan", "outlines.geojson", "map.pdf?layer=status"):
+        assert guard.get(base + path).status_code == 403, path
+    for call in (maps.plan_for, maps.layers_for, maps.as_geojson):
+        with pytest.raises(NotAllowed):
+            call(w.users["guard"], w.community)
+
+
 def test_upload_and_import_pages_refuse_bad_files_with_a_message(planned, login, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -413,3 +429,21 @@ def test_the_demo_plan_is_drawn_and_holds_every_building(day_world):
     shapes = list(BuildingShape.objects.filter(community=w.community))
     assert {s.building_id for s in shapes} == {w.building_a.pk, w.building_b.pk, w.building_c.pk}
     assert all(0 <= x <= plan.width and 0 <= y <= plan.height for s in shapes for x, y in s.points)
+
+
+def test_the_map_start_item_is_for_those_who_see_the_map_but_not_the_figures(planned, login):
+    """dashboard.view_map without dashboard.view_figures: a building leader and a delivery
+    volunteer find the map on their start page; grid staff reach it from the dashboard; a guard
+    may not see it at all."""
+    from django.test import RequestFactory
+
+    from fangkong.dashboard.views_map import start_item
+
+    def item(key):
+        request = RequestFactory().get("/start/")
+        request.user = planned.users[key]
+        return start_item(request)
+
+    assert "/dashboard/map/" in item("building_leader") and "/dashboard/map/" in item("delivery_volunteer")
+    for key in ("grid_worker", "command_post", "guard", "sampler"):
+        assert item(key) is None, key

@@ -47,3 +47,23 @@ def test_building_leader_start_page_links_their_buildings(world):
     html = panels.leader_requests(request_for(world.users["building_leader"]))
     assert f"/supplies/buildings/{world.building_a.pk}/requests/" in html
     assert f"/supplies/buildings/{world.building_b.pk}/requests/" not in html
+
+
+def test_the_start_items_follow_the_declared_actions_not_role_names(world):
+    """Entering requests (supplies.enter_request) from the start page: the buildings one answers
+    for by name, a building leader's or a volunteer's, including a leader of one entrance; staff of
+    a whole grid or community, and roles that may not enter requests, get no item."""
+    from fangkong.core.models import Entrance, Role
+    from tests.factories import make_user
+
+    volunteer = panels.leader_requests(request_for(world.users["delivery_volunteer"]))  # bound to 564
+    assert f"/supplies/buildings/{world.building_a.pk}/requests/" in volunteer
+    for key in ("grid_worker", "command_post", "guard", "sampler"):
+        assert panels.leader_requests(request_for(world.users[key])) is None, key
+    entrance = Entrance.objects.create(community=world.community, building=world.building_c, number="2")
+    leader = make_user("entranceleader", Role.BUILDING_LEADER, world.community)
+    leader.roles.get().entrances.add(entrance)
+    html = panels.leader_requests(request_for(leader))
+    assert f"/supplies/buildings/{world.building_c.pk}/requests/" in html
+    # The runs' item is for those who hand over (supplies.record_handover): not a building leader.
+    assert panels.volunteer_runs(request_for(world.users["building_leader"])) is None
